@@ -1,0 +1,41 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ClsModule } from 'nestjs-cls';
+import { LoggerModule } from 'nestjs-pino';
+import { AgenciesModule } from '@tsunagi/agencies';
+import { AuditModule } from '@tsunagi/audit';
+import { AppConfig, ConfigModule } from '@tsunagi/config';
+import { ProblemDetailsFilter } from '@tsunagi/common';
+import { pinoHttpOptions } from '@tsunagi/common/logging';
+import { DatabaseModule } from '@tsunagi/database';
+import { MunicipalitiesModule } from '@tsunagi/municipalities';
+import { RedisModule } from '@tsunagi/redis';
+import { StaffModule } from '@tsunagi/staff';
+import { HealthModule } from './health/health.module';
+import { MetaController } from './meta/meta.controller';
+
+export class ApiModule {
+  static forConfig(config: AppConfig) {
+    @Module({
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({ pinoHttp: pinoHttpOptions(config), forRoutes: ['*path'] }),
+        ClsModule.forRoot({
+          global: true,
+          middleware: { mount: true, generateId: true, idGenerator: (req: { id?: string }) => String(req.id ?? '') },
+        }),
+        DatabaseModule,
+        RedisModule,
+        AuditModule,
+        MunicipalitiesModule,
+        AgenciesModule,
+        StaffModule,
+        HealthModule,
+      ],
+      controllers: [MetaController],
+      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+    })
+    class ConfiguredApiModule {}
+    return ConfiguredApiModule;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './agencies.module';
+export * from './agencies.service';
+export type { Agency } from './agencies.repository';

@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { ClsService } from 'nestjs-cls';
+import { DataSource, EntityManager } from 'typeorm';
+import { CTX_ACTOR, CTX_ENTITY_MANAGER, CTX_MUNICIPALITY, type Actor } from '@tsunagi/common/request-context';
+
+/**
+ * One transaction per act. `transaction` opens it, makes the caller's municipality the
+ * tenant of the transaction (`set_config(..., true)` is SET LOCAL: it ends with the
+ * transaction, so a pooled connection never carries it into the next request) and puts the
+ * EntityManager in the request context, where repositories find it. A nested call joins
+ * the open transaction, so a service can call another service and still commit once, with
+ * its audit event and outbox rows.
+ */
+@Injectable()
+export class Db {
+  constructor(
+    readonly dataSource: DataSource,
+    private readonly cls: ClsService,
+  ) {}
+
+  async transaction<T>(fn: (em: EntityManager) => Promise<T>, municipalityId?: string): Promise<T> {
+    const open = this.cls.isActive() ? (this.cls.get(CTX_ENTITY_MANAGER) as EntityManager | undefined) : undefined;
+    if (open) return fn(open);
+    const tenant = municipalityId ?? this.currentMunicipalityId();
+    const run = () =>
+      this.dataSource.transaction(async (em) => {
+        await em.query(`SELECT set_config('app.municipality_id', $1, true)`, [tenant]);
+        this.cls.set(CTX_ENTITY_MANAGER, em);
+        this.cls.set(CTX_MUNICIPALITY, tenant);
+        try {
+          return await fn(em);
+        } finally {
+          this.cls.set(CTX_ENTITY_MANAGER, undefined);
+        }
+      });
+    // A child context, so the entity manager never outlives this transaction in the caller's.
+    return this.cls.run({ ifNested: 'inherit' }, run);
+  }
+
+  /**
+   * Rows of a parametrised statement in the open transaction, whatever its command
+   * (TypeORM's own `query` answers [rows, count] for UPDATE/DELETE and rows otherwise).
+   */
+  async query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const result = await this.runner().query(sql, params, true);
+    return result.records as T[];
+  }
+
+  /** Rows and affected-row count: for conditional updates (`WHERE version = $n`). */
+  async execute<T = any>(sql: string, params: unknown[] = []): Promise<{ rows: T[]; affected: number }> {
+    const result = await this.runner().query(sql, params, true);
+    return { rows: result.records as T[], affected: result.affected ?? result.records.length };
+  }
+
+  private runner() {
+    const runner = this.em.queryRunner;
+    if (!runner) throw new Error('The open transaction has no query runner');
+    return runner;
+  }
+
+  /** The entity manager of the open transaction; repositories use nothing else. */
+  get em(): EntityManager {
+    const em = this.cls.isActive() ? (this.cls.get(CTX_ENTITY_MANAGER) as EntityManager | undefined) : undefined;
+    if (!em) throw new Error('No open transaction: call repositories inside Db.transaction()');
+    return em;
+  }
+
+  currentMunicipalityId(): string {
+    const actor = this.cls.isActive() ? (this.cls.get(CTX_ACTOR) as Actor | undefined) : undefined;
+    const id = actor?.municipalityId ?? (this.cls.isActive() ? (this.cls.get(CTX_MUNICIPALITY) as string | undefined) : undefined);
+    if (!id) throw new Error('No municipality in the request context');
+    return id;
+  }
+}

@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { AgenciesModule } from '@tsunagi/agencies';
+import { MunicipalitiesModule } from '@tsunagi/municipalities';
+import { AuthController } from './auth.controller';
+import { AuthGuard } from './auth.guard';
+import { AuthService } from './auth.service';
+import { LoginLimiter } from './login-limiter';
+import { MeService } from './me.service';
+import { ProvisioningService } from './provisioning.service';
+import { UsersController } from './users.controller';
+import { UsersRepository } from './users.repository';
+import { UsersService } from './users.service';
+
+@Module({
+  imports: [JwtModule.register({}), AgenciesModule, MunicipalitiesModule],
+  controllers: [AuthController, UsersController],
+  providers: [UsersRepository, UsersService, AuthService, LoginLimiter, MeService, ProvisioningService, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [UsersService, ProvisioningService],
+})
+export class StaffModule {}
