@@ -189,12 +189,18 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
 
     if (initialise && attempt === 0) {
       const t0 = Date.now();
-      // The package writes the password file with the process umask; initdb (as postgres) must read it.
-      const umask = isRoot ? process.umask(0o022) : undefined;
+      // The package writes the password file with the process umask; initdb (as postgres) must
+      // read it. Loosen a stricter umask for the length of initdb only.
+      let restoreUmask: number | undefined;
+      if (isRoot) {
+        const previous = process.umask(0o022);
+        if (previous & 0o044) restoreUmask = previous;
+        else process.umask(previous);
+      }
       try {
         await pg.initialise();
       } finally {
-        if (umask !== undefined) process.umask(umask);
+        if (restoreUmask !== undefined) process.umask(restoreUmask);
       }
       log(`initdb done in ${Date.now() - t0} ms`);
     }
@@ -239,7 +245,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
         if (!opts.persistent) await fs.rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
       })());
     const untrack = child ? track(child, 'SIGINT', stop) : () => undefined;
-    if (!isRunning(child)) await stop();
+    if (!isRunning(child)) {
+      await stop();
+      throw new Error(`The embedded PostgreSQL in ${dataDir} exited right after start-up.\n${output.text()}`);
+    }
     return { url: pgUrl(password, port), started: true, stop };
   }
   if (!opts.persistent) await fs.rm(dataDir, { recursive: true, force: true, maxRetries: 3 });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -76,7 +76,9 @@ export async function ensureRedis(opts: EnsureRedisOptions): Promise<ManagedServ
     );
     child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
-    const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+    // Kept attached: an unhandled 'error' event (spawn or kill failure) would crash the caller.
+    let spawnError: Error | undefined;
+    child.on('error', (error) => (spawnError ??= error));
 
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> =>
@@ -88,7 +90,7 @@ export async function ensureRedis(opts: EnsureRedisOptions): Promise<ManagedServ
     const untrack = track(child, 'SIGTERM', stop);
 
     const t0 = Date.now();
-    const ready = await waitForPong(port, child, spawnError);
+    const ready = await waitForPong(port, child, () => spawnError);
     if (ready === true) {
       log(`redis-server ready on 127.0.0.1:${port} in ${Date.now() - t0} ms`);
       return { url: `redis://127.0.0.1:${port}`, started: true, stop };
@@ -116,11 +118,10 @@ export async function ensureRedis(opts: EnsureRedisOptions): Promise<ManagedServ
 }
 
 /** true once PING answers PONG; else why not (exited, spawn error, timeout). */
-async function waitForPong(port: number, child: ReturnType<typeof spawn>, spawnError: Promise<Error>): Promise<true | Error> {
-  let failure: Error | undefined;
-  void spawnError.then((error) => (failure = error));
+async function waitForPong(port: number, child: ChildProcess, spawnError: () => Error | undefined): Promise<true | Error> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
+    const failure = spawnError();
     if (failure) return failure;
     if (!isRunning(child) && child.pid !== undefined) {
       return new Error(`exited with ${child.exitCode ?? child.signalCode}`);
@@ -128,7 +129,7 @@ async function waitForPong(port: number, child: ReturnType<typeof spawn>, spawnE
     if ((await probePing(port)).kind === 'pong') return isRunning(child) ? true : new Error('exited');
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  return failure ?? new Error(`no PONG within ${READY_TIMEOUT_MS / 1000} s`);
+  return spawnError() ?? new Error(`no PONG within ${READY_TIMEOUT_MS / 1000} s`);
 }
 
 type Probe = { kind: 'pong' } | { kind: 'loading' } | { kind: 'closed' } | { kind: 'other'; reply: string };

@@ -11,7 +11,7 @@ import { DatabaseModule } from '@tsunagi/database';
 import { MunicipalitiesModule } from '@tsunagi/municipalities';
 import { RedisModule } from '@tsunagi/redis';
 import { StaffModule } from '@tsunagi/staff';
-import { HealthModule } from './health/health.module';
+import { HealthModule } from '@tsunagi/health';
 import { MetaController } from './meta/meta.controller';
 
 export class ApiModule {

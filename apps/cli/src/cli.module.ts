@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { ClsModule } from 'nestjs-cls';
+import { AgenciesModule } from '@tsunagi/agencies';
+import { AuditModule } from '@tsunagi/audit';
+import { AppConfig, ConfigModule } from '@tsunagi/config';
+import { DatabaseModule } from '@tsunagi/database';
+import { MunicipalitiesModule } from '@tsunagi/municipalities';
+import { RedisModule } from '@tsunagi/redis';
+import { StaffModule } from '@tsunagi/staff';
+import { DemoSeeder } from './seed/demo-seeder';
+
+/** The services the administrative commands use, without HTTP. */
+export class CliModule {
+  static forConfig(config: AppConfig) {
+    @Module({
+      imports: [ConfigModule.forRoot(config), ClsModule.forRoot({ global: true }), DatabaseModule, RedisModule, AuditModule, MunicipalitiesModule, AgenciesModule, StaffModule],
+      providers: [DemoSeeder],
+    })
+    class ConfiguredCliModule {}
+    return ConfiguredCliModule;
+  }
+}
