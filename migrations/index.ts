@@ -3,5 +3,7 @@
  * tests load exactly the same set, whatever bundler or folder layout is used.
  */
 import { Foundation1795400000000 } from './1795400000000-Foundation';
+import { Cases1795500000000 } from './1795500000000-Cases';
+import { Referrals1795600000000 } from './1795600000000-Referrals';
 
-export const MIGRATIONS = [Foundation1795400000000];
+export const MIGRATIONS = [Foundation1795400000000, Cases1795500000000, Referrals1795600000000];

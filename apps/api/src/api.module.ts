@@ -4,6 +4,7 @@ import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
 import { AgenciesModule } from '@tsunagi/agencies';
 import { AuditModule } from '@tsunagi/audit';
+import { CasesModule } from '@tsunagi/cases';
 import { AppConfig, ConfigModule } from '@tsunagi/config';
 import { ProblemDetailsFilter } from '@tsunagi/common';
 import { pinoHttpOptions } from '@tsunagi/common/logging';
@@ -11,7 +12,9 @@ import { DatabaseModule } from '@tsunagi/database';
 import { MunicipalitiesModule } from '@tsunagi/municipalities';
 import { RedisModule } from '@tsunagi/redis';
 import { StaffModule } from '@tsunagi/staff';
+import { TimelineModule } from '@tsunagi/timeline';
 import { HealthModule } from '@tsunagi/health';
+import { IdempotencyModule } from '@tsunagi/idempotency';
 import { MetaController } from './meta/meta.controller';
 
 export class ApiModule {
@@ -30,6 +33,9 @@ export class ApiModule {
         MunicipalitiesModule,
         AgenciesModule,
         StaffModule,
+        TimelineModule,
+        IdempotencyModule,
+        CasesModule,
         HealthModule,
       ],
       controllers: [MetaController],

@@ -1,0 +1,274 @@
+import { Injectable } from '@nestjs/common';
+import { Db } from '@tsunagi/database';
+import type { CaseStatus, Concern, ConsentStatus, Sex } from '@tsunagi/vocabularies';
+
+export interface CaseRow {
+  id: string;
+  caseNumber: string;
+  fiscalYear: number;
+  status: CaseStatus;
+  channel: string;
+  summary: string;
+  receivedAt: Date;
+  urgency: string;
+  concerns: Concern[];
+  primaryConcern: Concern | null;
+  referralSource: string | null;
+  visitor: Record<string, string> | null;
+  interpreterLanguage: string | null;
+  consentStatus: ConsentStatus;
+  consentObtainedAt: Date | null;
+  restricted: boolean;
+  householdAddress: string | null;
+  householdDistrict: string | null;
+  leadAgencyId: string;
+  leadWorkerId: string | null;
+  intakeAgencyId: string;
+  closureReason: string | null;
+  closedAt: Date | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface MemberRow {
+  id: string;
+  position: number;
+  name: string | null;
+  nameKana: string | null;
+  birthDate: string | null;
+  sex: Sex | null;
+  relationship: string | null;
+  isPrimary: boolean;
+  phone: string | null;
+  notes: string | null;
+  consentStatus: ConsentStatus;
+  consentObtainedAt: Date | null;
+}
+
+export interface InvolvementRow {
+  agencyId: string;
+  involvement: string;
+  since: Date;
+}
+
+/** How the caller's agency stands to a case (DOMAIN.md rule 8). */
+export interface CaseRelation {
+  isLead: boolean;
+  isInvolved: boolean;
+  isReceiving: boolean;
+}
+
+const CASE_COLUMNS = `
+  c.id, c.case_number AS "caseNumber", c.fiscal_year AS "fiscalYear", c.status, c.channel, c.summary,
+  c.received_at AS "receivedAt", c.urgency, c.concerns, c.primary_concern AS "primaryConcern",
+  c.referral_source AS "referralSource", c.visitor, c.interpreter_language AS "interpreterLanguage",
+  c.consent_status AS "consentStatus", c.consent_obtained_at AS "consentObtainedAt", c.restricted,
+  c.household_address AS "householdAddress", c.household_district AS "householdDistrict",
+  c.lead_agency_id AS "leadAgencyId", c.lead_worker_id AS "leadWorkerId", c.intake_agency_id AS "intakeAgencyId",
+  c.closure_reason AS "closureReason", c.closed_at AS "closedAt", c.version,
+  c.created_at AS "createdAt", c.updated_at AS "updatedAt"`;
+
+const MEMBER_COLUMNS = `
+  id, position, name, name_kana AS "nameKana", to_char(birth_date, 'YYYY-MM-DD') AS "birthDate", sex, relationship,
+  is_primary AS "isPrimary", phone, notes, consent_status AS "consentStatus", consent_obtained_at AS "consentObtainedAt"`;
+
+/**
+ * Whether the caller's agency ($2) may see the case `c` (rule 8): lead, involved, receiver of
+ * a pending referral — or a supervisor ($3), for every case that is not restricted.
+ */
+export const VISIBLE_TO_AGENCY = `(
+  c.lead_agency_id = $2
+  OR EXISTS (SELECT 1 FROM case_agencies ca WHERE ca.municipality_id = c.municipality_id AND ca.case_id = c.id AND ca.agency_id = $2)
+  OR EXISTS (SELECT 1 FROM referrals r WHERE r.municipality_id = c.municipality_id AND r.case_id = c.id AND r.to_agency_id = $2 AND r.status = 'pending')
+  OR ($3::boolean AND NOT c.restricted))`;
+
+export interface NewCase {
+  id: string;
+  caseNumber: string;
+  fiscalYear: number;
+  channel: string;
+  summary: string;
+  receivedAt: Date;
+  urgency: string;
+  concerns: string[];
+  primaryConcern: string | null;
+  referralSource: string | null;
+  visitor: object | null;
+  interpreterLanguage: string | null;
+  consentStatus: string;
+  consentObtainedAt: Date | null;
+  restricted: boolean;
+  householdAddress: string | null;
+  householdDistrict: string | null;
+  leadAgencyId: string;
+  leadWorkerId: string | null;
+  openedById: string | null;
+  searchText: string;
+  searchGrams: string[];
+}
+
+export interface NewMember extends Omit<MemberRow, 'consentObtainedAt'> {
+  consentObtainedAt: Date | null;
+}
+
+@Injectable()
+export class CasesRepository {
+  constructor(private readonly db: Db) {}
+
+  async nextCaseNumber(fiscalYear: number): Promise<number> {
+    const rows = await this.db.query<{ n: string }>(`SELECT next_case_number(current_setting('app.municipality_id')::uuid, $1) AS n`, [fiscalYear]);
+    return Number(rows[0].n);
+  }
+
+  async insert(c: NewCase): Promise<void> {
+    await this.db.query(
+      `INSERT INTO cases (municipality_id, id, case_number, fiscal_year, channel, summary, received_at, urgency, concerns, primary_concern,
+         referral_source, visitor, interpreter_language, consent_status, consent_obtained_at, restricted, household_address,
+         household_district, lead_agency_id, lead_worker_id, intake_agency_id, opened_by_id, search_text, search_grams)
+       VALUES (current_setting('app.municipality_id')::uuid, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+         $17, $18, $19, $18, $20, $21, $22)`,
+      [c.id, c.caseNumber, c.fiscalYear, c.channel, c.summary, c.receivedAt, c.urgency, c.concerns, c.primaryConcern, c.referralSource,
+        c.visitor, c.interpreterLanguage, c.consentStatus, c.consentObtainedAt, c.restricted, c.householdAddress, c.householdDistrict,
+        c.leadAgencyId, c.leadWorkerId, c.openedById, c.searchText, c.searchGrams],
+    );
+  }
+
+  /** One multi-row insert for the whole household. */
+  async insertMembers(caseId: string, members: NewMember[]): Promise<void> {
+    if (!members.length) return;
+    const values: unknown[] = [caseId];
+    const tuples = members.map((m) => {
+      const base = values.length;
+      values.push(m.id, m.position, m.name, m.nameKana, m.birthDate, m.sex, m.relationship, m.isPrimary, m.phone, m.notes, m.consentStatus, m.consentObtainedAt);
+      const p = (i: number) => `$${base + i}`;
+      return `(current_setting('app.municipality_id')::uuid, ${p(1)}, $1, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}::date, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}, ${p(12)})`;
+    });
+    await this.db.query(
+      `INSERT INTO household_members (municipality_id, id, case_id, position, name, name_kana, birth_date, sex, relationship, is_primary, phone, notes, consent_status, consent_obtained_at)
+       VALUES ${tuples.join(', ')}`,
+      values,
+    );
+  }
+
+  async updateMember(caseId: string, m: NewMember): Promise<void> {
+    await this.db.query(
+      `UPDATE household_members SET position = $3, name = $4, name_kana = $5, birth_date = $6::date, sex = $7, relationship = $8,
+         is_primary = $9, phone = $10, notes = $11, consent_status = $12, consent_obtained_at = $13
+       WHERE case_id = $1 AND id = $2`,
+      [caseId, m.id, m.position, m.name, m.nameKana, m.birthDate, m.sex, m.relationship, m.isPrimary, m.phone, m.notes, m.consentStatus, m.consentObtainedAt],
+    );
+  }
+
+  async deleteMembers(caseId: string, ids: string[]): Promise<void> {
+    if (ids.length) await this.db.query(`DELETE FROM household_members WHERE case_id = $1 AND id = ANY($2::uuid[])`, [caseId, ids]);
+  }
+
+  /** Clears is_primary first, so the one-primary index never sees two during a reorder. */
+  async clearPrimary(caseId: string): Promise<void> {
+    await this.db.query(`UPDATE household_members SET is_primary = false WHERE case_id = $1 AND is_primary`, [caseId]);
+  }
+
+  /** The case and how the caller's agency stands to it; null when it does not exist. */
+  async findWithRelation(id: string, agencyId: string | null): Promise<(CaseRow & CaseRelation) | null> {
+    const rows = await this.db.query(
+      `SELECT ${CASE_COLUMNS},
+         (c.lead_agency_id = $2) AS "isLead",
+         EXISTS (SELECT 1 FROM case_agencies ca WHERE ca.municipality_id = c.municipality_id AND ca.case_id = c.id AND ca.agency_id = $2) AS "isInvolved",
+         EXISTS (SELECT 1 FROM referrals r WHERE r.municipality_id = c.municipality_id AND r.case_id = c.id AND r.to_agency_id = $2 AND r.status = 'pending') AS "isReceiving"
+       FROM cases c WHERE c.id = $1`,
+      [id, agencyId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Locks the case row for the rest of the transaction (status changes, referrals). */
+  async lock(id: string): Promise<void> {
+    await this.db.query(`SELECT 1 FROM cases WHERE id = $1 FOR UPDATE`, [id]);
+  }
+
+  async members(caseId: string): Promise<MemberRow[]> {
+    return this.db.query(`SELECT ${MEMBER_COLUMNS} FROM household_members WHERE case_id = $1 ORDER BY position`, [caseId]);
+  }
+
+  async involvements(caseId: string): Promise<InvolvementRow[]> {
+    return this.db.query(`SELECT agency_id AS "agencyId", involvement, since FROM case_agencies WHERE case_id = $1 ORDER BY since`, [caseId]);
+  }
+
+  /**
+   * Conditional update: applies only when the version is still `expectedVersion`, and bumps
+   * it. Returns false when someone changed the case in between.
+   */
+  async update(id: string, expectedVersion: number, set: Record<string, unknown>): Promise<boolean> {
+    const columns = Object.keys(set);
+    const assignments = columns.map((column, i) => `${column} = $${i + 3}`);
+    const { affected } = await this.db.execute(
+      `UPDATE cases SET ${[...assignments, 'version = version + 1', 'updated_at = now()'].join(', ')} WHERE id = $1 AND version = $2`,
+      [id, expectedVersion, ...columns.map((c) => set[c])],
+    );
+    return affected === 1;
+  }
+
+  async list(filter: {
+    agencyId: string | null;
+    supervisor: boolean;
+    status?: string;
+    concern?: string;
+    leadAgencyId?: string;
+    grams?: string[];
+    like?: string;
+    limit: number;
+    after?: { createdAt: string; id: string };
+  }): Promise<Array<CaseRow & { primaryName: string | null }>> {
+    const rows = await this.db.query(
+      `SELECT ${CASE_COLUMNS},
+         (SELECT m.name FROM household_members m WHERE m.municipality_id = c.municipality_id AND m.case_id = c.id AND m.is_primary) AS "primaryName"
+       FROM cases c
+       WHERE ${VISIBLE_TO_AGENCY}
+         AND ($4::text IS NULL OR c.status = $4)
+         AND ($5::text IS NULL OR $5 = ANY(c.concerns))
+         AND ($6::uuid IS NULL OR c.lead_agency_id = $6)
+         AND ($7::text[] IS NULL OR c.search_grams @> $7::text[])
+         AND ($8::text IS NULL OR c.search_text LIKE $8)
+         AND ($9::timestamptz IS NULL OR (c.created_at, c.id) < ($9::timestamptz, $10::uuid))
+       ORDER BY c.created_at DESC, c.id DESC
+       LIMIT $1`,
+      [filter.limit + 1, filter.agencyId, filter.supervisor, filter.status ?? null, filter.concern ?? null, filter.leadAgencyId ?? null,
+        filter.grams ?? null, filter.like ?? null, filter.after?.createdAt ?? null, filter.after?.id ?? null],
+    );
+    return rows;
+  }
+
+  async insertNote(n: { id: string; caseId: string; kind: string; body: string; occurredAt: Date; authorId: string; authorAgencyId: string | null }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO case_notes (municipality_id, id, case_id, kind, body, occurred_at, author_id, author_agency_id)
+       VALUES (current_setting('app.municipality_id')::uuid, $1, $2, $3, $4, $5, $6, $7)`,
+      [n.id, n.caseId, n.kind, n.body, n.occurredAt, n.authorId, n.authorAgencyId],
+    );
+  }
+
+  async notes(caseId: string, limit: number, after?: { occurredAt: string; id: string }) {
+    return this.db.query(
+      `SELECT id, kind, body, occurred_at AS "occurredAt", author_id AS "authorId", author_agency_id AS "authorAgencyId", created_at AS "createdAt"
+       FROM case_notes
+       WHERE case_id = $1 AND ($2::timestamptz IS NULL OR (occurred_at, id) < ($2::timestamptz, $3::uuid))
+       ORDER BY occurred_at DESC, id DESC LIMIT $4`,
+      [caseId, after?.occurredAt ?? null, after?.id ?? null, limit + 1],
+    );
+  }
+
+  async isWorkerOfAgency(userId: string, agencyId: string): Promise<boolean> {
+    const rows = await this.db.query(`SELECT 1 FROM users WHERE id = $1 AND agency_id = $2 AND NOT disabled`, [userId, agencyId]);
+    return rows.length > 0;
+  }
+
+  async hasPendingReferral(caseId: string): Promise<boolean> {
+    const rows = await this.db.query(`SELECT 1 FROM referrals WHERE case_id = $1 AND status = 'pending' LIMIT 1`, [caseId]);
+    return rows.length > 0;
+  }
+
+  async firstAgencyOfKind(kind: string): Promise<string | null> {
+    const rows = await this.db.query(`SELECT id FROM agencies WHERE kind = $1 ORDER BY created_at, id LIMIT 1`, [kind]);
+    return rows[0]?.id ?? null;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './idempotency.module';
+export * from './idempotency.service';
