@@ -5,13 +5,17 @@ import { LoggerModule } from 'nestjs-pino';
 import { AgenciesModule } from '@tsunagi/agencies';
 import { AuditModule } from '@tsunagi/audit';
 import { CasesModule } from '@tsunagi/cases';
+import { ConferencesModule } from '@tsunagi/conferences';
 import { AppConfig, ConfigModule } from '@tsunagi/config';
 import { ProblemDetailsFilter } from '@tsunagi/common';
 import { pinoHttpOptions } from '@tsunagi/common/logging';
 import { DatabaseModule } from '@tsunagi/database';
 import { MunicipalitiesModule } from '@tsunagi/municipalities';
+import { NotificationsModule } from '@tsunagi/notifications';
 import { RedisModule } from '@tsunagi/redis';
+import { ReferralsModule } from '@tsunagi/referrals';
 import { StaffModule } from '@tsunagi/staff';
+import { TasksModule } from '@tsunagi/tasks';
 import { TimelineModule } from '@tsunagi/timeline';
 import { HealthModule } from '@tsunagi/health';
 import { IdempotencyModule } from '@tsunagi/idempotency';
@@ -36,6 +40,10 @@ export class ApiModule {
         TimelineModule,
         IdempotencyModule,
         CasesModule,
+        TasksModule,
+        NotificationsModule,
+        ConferencesModule,
+        ReferralsModule,
         HealthModule,
       ],
       controllers: [MetaController],

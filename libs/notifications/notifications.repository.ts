@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { newId } from '@tsunagi/common';
+import { Db } from '@tsunagi/database';
+
+export interface NewNotification {
+  recipientUserId?: string | null;
+  recipientAgencyId?: string | null;
+  kind: string;
+  title: string;
+  caseId?: string | null;
+  entityType?: string | null;
+  entityId?: string | null;
+}
+
+@Injectable()
+export class NotificationsRepository {
+  constructor(private readonly db: Db) {}
+
+  async insertMany(items: NewNotification[]): Promise<void> {
+    for (const n of items) {
+      await this.db.query(
+        `INSERT INTO notifications (municipality_id, id, recipient_user_id, recipient_agency_id, kind, title, case_id, entity_type, entity_id)
+         VALUES (current_setting('app.municipality_id')::uuid, $1, $2, $3, $4, $5, $6, $7, $8)`,
+        [newId(), n.recipientUserId ?? null, n.recipientAgencyId ?? null, n.kind, n.title, n.caseId ?? null, n.entityType ?? null, n.entityId ?? null],
+      );
+    }
+  }
+
+  /** Active supervisors of each agency. */
+  async supervisorsOf(agencyIds: string[]): Promise<Array<{ id: string; agencyId: string }>> {
+    if (!agencyIds.length) return [];
+    return this.db.query(
+      `SELECT id, agency_id AS "agencyId" FROM users WHERE agency_id = ANY($1::uuid[]) AND 'supervisor' = ANY(roles) AND NOT disabled`,
+      [agencyIds],
+    );
+  }
+
+  async list(userId: string, agencyId: string | null, unread: boolean, limit: number, after?: { createdAt: string; id: string }) {
+    return this.db.query(
+      `SELECT id, kind, title, case_id AS "caseId", entity_type AS "entityType", entity_id AS "entityId", created_at AS "createdAt", read_at AS "readAt",
+              recipient_user_id AS "recipientUserId", recipient_agency_id AS "recipientAgencyId"
+       FROM notifications
+       WHERE (recipient_user_id = $1 OR ($2::uuid IS NOT NULL AND recipient_agency_id = $2))
+         AND (NOT $3::boolean OR read_at IS NULL)
+         AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::uuid))
+       ORDER BY created_at DESC, id DESC LIMIT $6`,
+      [userId, agencyId, unread, after?.createdAt ?? null, after?.id ?? null, limit + 1],
+    );
+  }
+
+  async markRead(id: string, userId: string, agencyId: string | null): Promise<boolean> {
+    const { affected } = await this.db.execute(
+      `UPDATE notifications SET read_at = COALESCE(read_at, now()) WHERE id = $1 AND (recipient_user_id = $2 OR ($3::uuid IS NOT NULL AND recipient_agency_id = $3))`,
+      [id, userId, agencyId],
+    );
+    return affected === 1;
+  }
+}

@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '@tsunagi/audit';
+import { Actor, decodeCursor, DEFAULT_LIMIT, encodeCursor, notFound, Page } from '@tsunagi/common';
+import { Db } from '@tsunagi/database';
+import { MunicipalitiesService } from '@tsunagi/municipalities';
+import { NewNotification, NotificationsRepository } from './notifications.repository';
+
+export interface NotificationView {
+  id: string;
+  kind: string;
+  title: string;
+  caseId: string | null;
+  entityType: string | null;
+  entityId: string | null;
+  createdAt: string;
+  readAt: string | null;
+}
+
+@Injectable()
+export class NotificationsService {
+  constructor(
+    private readonly db: Db,
+    private readonly repo: NotificationsRepository,
+    private readonly municipalities: MunicipalitiesService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * Notifies the supervisors of each agency (inside the caller's transaction). An agency with
+   * no supervisor: the intake agency's supervisors instead — except on a restricted case,
+   * whose existence must not reach another agency: then the agency's own staff (its queue).
+   */
+  async notifySupervisors(agencyIds: string[], n: Omit<NewNotification, 'recipientUserId' | 'recipientAgencyId'>, opts: { restricted?: boolean } = {}): Promise<void> {
+    const unique = [...new Set(agencyIds)];
+    const supervisors = await this.repo.supervisorsOf(unique);
+    const out: NewNotification[] = [];
+    const intake = (await this.municipalities.settings()).intakeAgencyId;
+    for (const agencyId of unique) {
+      const own = supervisors.filter((s) => s.agencyId === agencyId);
+      if (own.length) {
+        out.push(...own.map((s) => ({ ...n, recipientUserId: s.id })));
+      } else if (!opts.restricted && intake && intake !== agencyId) {
+        const fallback = await this.repo.supervisorsOf([intake]);
+        out.push(...(fallback.length ? fallback.map((s) => ({ ...n, recipientUserId: s.id })) : [{ ...n, recipientAgencyId: intake }]));
+      } else {
+        out.push({ ...n, recipientAgencyId: agencyId });
+      }
+    }
+    const seen = new Set<string>();
+    await this.repo.insertMany(out.filter((o) => {
+      const key = `${o.recipientUserId ?? ''}/${o.recipientAgencyId ?? ''}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    }));
+  }
+
+  notifyAgency(agencyId: string, n: Omit<NewNotification, 'recipientUserId' | 'recipientAgencyId'>): Promise<void> {
+    return this.repo.insertMany([{ ...n, recipientAgencyId: agencyId }]);
+  }
+
+  notifyUser(userId: string, n: Omit<NewNotification, 'recipientUserId' | 'recipientAgencyId'>): Promise<void> {
+    return this.repo.insertMany([{ ...n, recipientUserId: userId }]);
+  }
+
+  list(actor: Actor, query: { unread?: boolean; limit?: number; cursor?: string }): Promise<Page<NotificationView>> {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const cursor = decodeCursor(query.cursor, 2);
+    return this.db.transaction(async () => {
+      const rows = await this.repo.list(actor.userId, actor.agencyId, !!query.unread, limit, cursor ? { createdAt: String(cursor[0]), id: String(cursor[1]) } : undefined);
+      const hasMore = rows.length > limit;
+      const items: NotificationView[] = (hasMore ? rows.slice(0, limit) : rows).map((r: NotificationView & { createdAt: Date; readAt: Date | null }) => ({
+        id: r.id,
+        kind: r.kind,
+        title: r.title,
+        caseId: r.caseId,
+        entityType: r.entityType,
+        entityId: r.entityId,
+        createdAt: new Date(r.createdAt).toISOString(),
+        readAt: r.readAt ? new Date(r.readAt).toISOString() : null,
+      }));
+      return { items, nextCursor: hasMore ? encodeCursor([items[items.length - 1].createdAt, items[items.length - 1].id]) : null };
+    });
+  }
+
+  async markRead(actor: Actor, id: string): Promise<void> {
+    await this.db.transaction(async () => {
+      if (!(await this.repo.markRead(id, actor.userId, actor.agencyId))) throw notFound('notification');
+      await this.audit.record({ action: 'notification.read', entityType: 'notification', entityId: id });
+    });
+  }
+}

@@ -1,0 +1,2 @@
+export * from './referrals.module';
+export * from './referrals.service';

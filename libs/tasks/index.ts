@@ -1,0 +1,3 @@
+export * from './tasks.module';
+export * from './tasks.service';
+export * from './dto/task.dto';
