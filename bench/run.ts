@@ -154,7 +154,7 @@ async function main(): Promise<void> {
     const municipalityId = await createMunicipality(dbUrl, services.redisUrl, 'bench', 'ベンチ市', adminPassword);
     log(`municipality bench (ベンチ市) created by the CLI: ${municipalityId}`);
 
-    const profileDir = path.join(services.dataRoot, 'profiles');
+    const profileDir = path.join(ROOT, 'bench', 'results', `profiles-${mode}-${stamp}`);
     const t0 = performance.now();
     api = await startApi(
       {

@@ -24,7 +24,7 @@ const moduleNameMapper = { '^@tsunagi/(.*)$': '<rootDir>/libs/$1' };
 
 module.exports = {
   rootDir: root,
-  testTimeout: 30000,
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',

@@ -26,6 +26,8 @@ export interface AppConfig {
   loginWindowSeconds: number;
   /** Trust X-Forwarded-For from a load balancer in front of the api. */
   trustProxy: boolean;
+  /** argon2id memory cost in KiB (default 65536, the library's; tests lower it to save time). */
+  passwordHashMemoryKib: number;
 }
 
 export class ConfigError extends Error {
@@ -116,6 +118,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     loginMaxPerAddress: int(env, 'LOGIN_MAX_PER_ADDRESS', 1000, 1, 1000000),
     loginWindowSeconds: int(env, 'LOGIN_WINDOW_SECONDS', 300, 1, 86400),
     trustProxy: bool(env, 'TRUST_PROXY', false),
+    passwordHashMemoryKib: int(env, 'PASSWORD_HASH_MEMORY_KIB', 65536, 1024, 4194304),
   };
 }
 

@@ -1,7 +1,14 @@
 import * as argon2 from 'argon2';
 
-/** argon2id with the library's defaults (memory-hard; OWASP-recommended parameters). */
-export const hashPassword = (password: string) => argon2.hash(password, { type: argon2.argon2id });
+let memoryCost = 65536;
+
+/** Set once at boot from PASSWORD_HASH_MEMORY_KIB; verification reads the cost from each hash. */
+export function configurePasswordHashing(memoryKib: number): void {
+  memoryCost = memoryKib;
+}
+
+/** argon2id, memory-hard (default 64 MiB, 3 passes: the library's defaults, within OWASP's advice). */
+export const hashPassword = (password: string) => argon2.hash(password, { type: argon2.argon2id, memoryCost });
 
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   try {

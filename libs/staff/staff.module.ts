@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@tsunagi/config';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { AgenciesModule } from '@tsunagi/agencies';
@@ -8,6 +9,7 @@ import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { LoginLimiter } from './login-limiter';
 import { MeService } from './me.service';
+import { configurePasswordHashing } from './passwords';
 import { ProvisioningService } from './provisioning.service';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
@@ -19,4 +21,8 @@ import { UsersService } from './users.service';
   providers: [UsersRepository, UsersService, AuthService, LoginLimiter, MeService, ProvisioningService, { provide: APP_GUARD, useClass: AuthGuard }],
   exports: [UsersService, ProvisioningService],
 })
-export class StaffModule {}
+export class StaffModule {
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    configurePasswordHashing(config.passwordHashMemoryKib);
+  }
+}

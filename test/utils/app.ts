@@ -55,6 +55,8 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     QUEUE_PREFIX: `t-${databaseName.slice(TEST_DB_PREFIX.length)}`,
     LOG_LEVEL: 'silent',
+    // A light argon2 cost: hashing dominates fixture set-up otherwise (production keeps 64 MiB).
+    PASSWORD_HASH_MEMORY_KIB: '4096',
     ...overrides,
   });
   const app = await createApiApp(config, { logger: false });

@@ -1,0 +1,178 @@
+import type { LoadRun, SequentialRun } from './http-load';
+import type { BenchResult } from './run';
+import type { SearchResult } from './search';
+
+/** The markdown report: goals first, then the figures behind them. */
+
+const GOALS = { intakeRps: 1000, intakeP99: 50, readP99: 20 };
+
+const n = (v: number | undefined, digits = 1) => (v === undefined || Number.isNaN(v) ? '—' : v.toLocaleString('en', { maximumFractionDigits: digits }));
+const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '—' : `${v.toLocaleString('en', { maximumFractionDigits: v < 10 ? 2 : 1 })}`);
+const mark = (ok: boolean) => (ok ? '✅ met' : '❌ missed');
+
+function row(cells: Array<string | number>): string {
+  return `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
+}
+
+function loadRow(label: string, r: LoadRun): string {
+  return row([label, r.connections, n(r.requestsPerSecond, 0), ms(r.latencyMs.p50), ms(r.latencyMs.p95), ms(r.latencyMs.p99), ms(r.latencyMs.max), n(r.requests, 0), r.non2xx + r.errors + r.timeouts]);
+}
+
+function aloneRow(label: string, r: SequentialRun): string {
+  return row([label, 1, '—', ms(r.latencyMs.p50), ms(r.latencyMs.p95), ms(r.latencyMs.p99), ms(r.latencyMs.max), n(r.requests, 0), r.non2xx]);
+}
+
+/** "Limit → Index Scan Backward using cases_recent on cases c" from an EXPLAIN text. */
+function planShape(plan: string[]): string {
+  const nodes: string[] = [];
+  for (const line of plan) {
+    const m = /^\s*(?:->\s*)?([A-Z][A-Za-z ]+?(?: using \S+)?(?: on \S+(?: \S+)?)?)\s+\(cost=/.exec(line);
+    if (m && !/^(SubPlan|InitPlan)/.test(m[1])) nodes.push(m[1].replace(/ on cases c$/, ' (cases)'));
+    if (nodes.length >= 4) break;
+  }
+  return nodes.join(' → ');
+}
+
+export function renderMarkdown(r: BenchResult): string {
+  const out: string[] = [];
+  const members = r.bulkLoad ? r.bulkLoad.members + (r.intake?.casesCreated ?? 0) : 0;
+  out.push(`# tsunagi benchmark — cases (${r.mode})`, '');
+  out.push(`${r.startedAt} · ${r.totalSeconds} s in all · \`npm run bench${r.mode === 'quick' ? ' -- --quick' : ''}\``, '');
+  out.push(
+    `**Machine:** ${r.machine.cores} cores (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB, ${r.machine.os}; Node ${r.machine.node}; ` +
+      `PostgreSQL ${r.machine.postgres} (${r.machine.postgresSource}); Redis: ${r.machine.redis}. ` +
+      `The api (one Node process, \`DATABASE_POOL_SIZE=${r.config.poolSize}\`, \`LOG_LEVEL=warn\`), PostgreSQL and the load generator ` +
+      `(autocannon, in the bench process) share these cores. Load average at start: ${r.machine.loadAverageAtStart.join(' / ')}` +
+      (r.machine.busiestOthersAtStart.some((p) => p.pct >= 10)
+        ? `; other processes busy at start: ${r.machine.busiestOthersAtStart.filter((p) => p.pct >= 10).map((p) => `${p.command.split(' ').slice(0, 3).join(' ')} ${p.pct} %`).join(', ')}.`
+        : '; the machine was otherwise idle at start.'),
+    '',
+  );
+
+  out.push('## Goals', '', row(['goal', 'measured', 'result']), row(['---', '---', '---']));
+  if (r.intake) {
+    const l = r.intake.load;
+    out.push(row([`POST /cases ≥ ${n(GOALS.intakeRps, 0)} req/s at ${l.connections} connections`, `${n(l.requestsPerSecond, 0)} req/s`, mark(l.requestsPerSecond >= GOALS.intakeRps)]));
+    out.push(row([`POST /cases p99 < ${GOALS.intakeP99} ms`, `${ms(l.latencyMs.p99)} ms`, mark(l.latencyMs.p99 < GOALS.intakeP99)]));
+  }
+  if (r.read) out.push(row([`GET /cases/{id} p99 < ${GOALS.readP99} ms`, `${ms(r.read.load.latencyMs.p99)} ms`, mark(r.read.load.latencyMs.p99 < GOALS.readP99)]));
+  if (r.search?.length) {
+    const worstAlone = r.search.reduce((a, b) => (b.sequentialPost.latencyMs.p95 > a.sequentialPost.latencyMs.p95 ? b : a));
+    const concurrent = r.search.filter((s) => s.concurrent);
+    const worstLoaded = concurrent.length ? concurrent.reduce((a, b) => (b.concurrent!.latencyMs.p95 > a.concurrent!.latencyMs.p95 ? b : a)) : undefined;
+    out.push(
+      row([
+        `name search p95 on ${n(members, 0)} members (no numeric target in the issue)`,
+        `alone: worst p95 ${ms(worstAlone.sequentialPost.latencyMs.p95)} ms (${worstAlone.q}); ` +
+          (worstLoaded ? `at ${worstLoaded.concurrent!.connections} connections: worst p95 ${ms(worstLoaded.concurrent!.latencyMs.p95)} ms (${worstLoaded.q})` : ''),
+        'reported',
+      ]),
+    );
+  }
+  out.push('');
+
+  out.push('## HTTP', '', 'Latency in ms, measured per response by the client (request sent → response read). "alone": one request at a time.', '');
+  out.push(row(['scenario', 'connections', 'req/s', 'p50', 'p95', 'p99', 'max', 'requests', 'non-2xx / errors']), row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
+  if (r.intake) {
+    out.push(aloneRow('POST /cases (household of 1–4), alone', r.intake.sequential));
+    out.push(loadRow('POST /cases (household of 1–4)', r.intake.load));
+  }
+  if (r.read) {
+    out.push(aloneRow('GET /cases/{id}, alone', r.read.sequential));
+    out.push(loadRow('GET /cases/{id}', r.read.load));
+  }
+  out.push('');
+  for (const [label, s] of [['POST /cases', r.intake], ['GET /cases/{id}', r.read]] as const) {
+    const codes = s && Object.entries(s.load.statusCodes).filter(([code]) => !code.startsWith('2'));
+    if (codes && codes.length) out.push(`${label} answered ${codes.map(([c, k]) => `${k} × ${c}`).join(', ')}.`, '');
+  }
+
+  out.push('## Where the time goes', '');
+  out.push('CPU as % of one core (the machine has ' + `${r.machine.cores}; ${r.machine.cores * 100} % is all of it). "other" is every other process on the machine. Per-request figures from /proc and pg_stat_database (≈).`, '');
+  out.push(
+    row(['scenario', 'api %', 'PostgreSQL %', 'load generator %', 'other %', 'machine %', 'api CPU ms/req', 'PG CPU ms/req', 'PG xacts/req', 'rows inserted/req', 'rows read/req']),
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+  );
+  for (const [label, s] of [['POST /cases', r.intake], ['GET /cases/{id}', r.read]] as const) {
+    if (!s) continue;
+    const c = s.load.cpu;
+    out.push(row([label, n(c.apiPct), n(c.postgresPct), n(c.loaderPct), n(c.otherPct), n(c.machinePct), ms(c.apiMsPerRequest), ms(c.postgresMsPerRequest), n(s.db.transactions), n(s.db.rowsInserted), n(s.db.rowsRead)]));
+  }
+  for (const s of r.search ?? []) {
+    if (!s.concurrent) continue;
+    const c = s.concurrent.cpu;
+    out.push(row([`search ${s.q}`, n(c.apiPct), n(c.postgresPct), n(c.loaderPct), n(c.otherPct), n(c.machinePct), ms(c.apiMsPerRequest), ms(c.postgresMsPerRequest), '', '', '']));
+  }
+  out.push('');
+  out.push(`api process: started in ${r.api.startSeconds} s; RSS after intake ${n(r.intake?.apiRssMiBAfter)} MiB, after reads ${n(r.read?.apiRssMiBAfter)} MiB, at the end ${n(r.api.rssMiBAtEnd)} MiB; **peak RSS (VmHWM) ${n(r.api.peakRssMiB)} MiB**.`, '');
+
+  if (r.bulkLoad) {
+    const b = r.bulkLoad;
+    out.push('## Bulk load', '');
+    out.push(
+      `${n(b.cases, 0)} cases with ${n(b.members, 0)} household members (1–4 each) loaded by COPY in ${b.seconds} s: ` +
+        `**${n(b.casesPerSecond, 0)} cases/s, ${n(b.membersPerSecond, 0)} members/s** (${b.megabytesSent} MB of COPY data, indexes in place, ` +
+        `search_text / search_grams from buildSearchDocument). VACUUM (ANALYZE) afterwards: ${b.vacuumAnalyzeSeconds} s. ` +
+        `Sizes: ${Object.entries(b.sizes).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+      '',
+    );
+  }
+
+  if (r.search?.length) {
+    const conns = r.search.find((s) => s.concurrent)?.concurrent?.connections;
+    out.push(`## Name search on ${n(members, 0)} members`, '');
+    out.push(
+      'One desk_staff user whose agency leads every case (so every match is visible and RLS applies). "alone": POST /cases/search one request at a time; ' +
+        `GET: \`GET /cases?q=\` alone; then POST /cases/search at ${conns ?? '—'} connections. SQL: EXPLAIN (ANALYZE, BUFFERS) of the statement CasesRepository.list sends, as tsunagi_app.`,
+      '',
+    );
+    out.push(
+      row(['query', 'kind', 'matching cases', 'alone p50', 'alone p95', 'alone p99', 'GET p50', 'GET p95', `@${conns ?? '—'} req/s`, 'p50', 'p95', 'p99', 'non-2xx', 'SQL exec ms', 'plan']),
+      row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']),
+    );
+    for (const s of r.search) out.push(searchRow(s));
+    out.push('');
+    const sample = r.search.find((s) => s.q === '佐藤') ?? r.search[0];
+    if (sample.explain) {
+      out.push(`EXPLAIN (ANALYZE, BUFFERS) for \`${sample.q}\`, as tsunagi_app with app.municipality_id set:`, '', '```', ...sample.explain.plan, '```', '');
+    }
+  }
+
+  if (r.profiles) {
+    out.push('## api CPU profile', '');
+    out.push('Sampled with the V8 profiler in separate runs after the measured ones. Self: time in that code itself; inclusive: time with it anywhere on the stack.', '');
+    for (const [name, p] of Object.entries(r.profiles)) {
+      out.push(`### ${name} (${n(p.busyMs / 1000)} s of CPU sampled)`, '');
+      out.push(row(['self, by package', '%', 'inclusive, by package', '%', 'hottest functions (self)', '%']), row(['---', '---:', '---', '---:', '---', '---:']));
+      for (let i = 0; i < 12; i++) {
+        const s = p.selfByPackage[i];
+        const inc = p.inclusiveByPackage[i];
+        const f = p.hottestFunctions[i];
+        out.push(row([s?.name ?? '', s ? n(s.pct) : '', inc?.name ?? '', inc ? n(inc.pct) : '', f?.name ?? '', f ? n(f.pct) : '']));
+      }
+      out.push('');
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+function searchRow(s: SearchResult): string {
+  const c = s.concurrent;
+  return row([
+    `\`${s.q}\``,
+    s.kind,
+    n(s.matchingCases, 0),
+    ms(s.sequentialPost.latencyMs.p50),
+    ms(s.sequentialPost.latencyMs.p95),
+    ms(s.sequentialPost.latencyMs.p99),
+    ms(s.sequentialGet.latencyMs.p50),
+    ms(s.sequentialGet.latencyMs.p95),
+    c ? n(c.requestsPerSecond, 0) : '—',
+    c ? ms(c.latencyMs.p50) : '—',
+    c ? ms(c.latencyMs.p95) : '—',
+    c ? ms(c.latencyMs.p99) : '—',
+    (c ? c.non2xx + c.errors + c.timeouts : 0) + s.sequentialPost.non2xx + s.sequentialGet.non2xx,
+    s.explain ? ms(s.explain.executionMs) : '—',
+    s.explain ? planShape(s.explain.plan) : '',
+  ]);
+}
