@@ -122,6 +122,25 @@ describe('referrals (つなぎ) and conferences: hand-offs that cannot dead-end'
     for (const type of ['case.opened', 'referral.created', 'conference.recorded', 'referral.declined', 'referral.accepted', 'referral.first_contact', 'task.created', 'task.completed']) expect(types).toContain(type);
     const audit = await t.sql(`SELECT action FROM audit_events WHERE case_id = $1`, [caseId]);
     expect(audit.map((r) => r.action)).toEqual(expect.arrayContaining(['referral.created', 'referral.declined', 'referral.accepted', 'referral.first_contact', 'conference.recorded']));
+
+    // The supervisor sees every hand-off of the story with its times, and where the declined one went next.
+    const board = await get(city.tokens.supervisor, `/handoffs?limit=200`);
+    expect(board.status).toBe(200);
+    const story = board.body.items.filter((h: { caseId: string }) => h.caseId === caseId);
+    expect(story).toHaveLength(3);
+    const declinedRow = story.find((h: { referralId: string }) => h.referralId === wrong.body.id);
+    expect(declinedRow).toEqual(expect.objectContaining({
+      status: 'declined', declineReason: '担当圏域外のため', businessDaysWaiting: expect.any(Number), answeredAt: expect.any(String),
+      fromAgency: expect.objectContaining({ id: city.agencies.desk, kind: 'consultation_desk' }),
+      toAgency: expect.objectContaining({ id: city.agencies.houkatsu2, name: '南部地域包括支援センター' }),
+      nextToAgency: expect.objectContaining({ id: city.agencies.houkatsu }),
+    }));
+    const acceptedRow = story.find((h: { referralId: string }) => h.referralId === right.body.id);
+    expect(acceptedRow).toEqual(expect.objectContaining({ status: 'accepted', firstContactAt: expect.any(String), overdue: false, respondBy: right.body.respondBy }));
+    const declinedOnly = await get(city.tokens.supervisor, `/handoffs?status=declined&toAgencyId=${city.agencies.houkatsu2}`);
+    expect(declinedOnly.body.items.every((h: { status: string; toAgency: { id: string } }) => h.status === 'declined' && h.toAgency.id === city.agencies.houkatsu2)).toBe(true);
+    expect((await get(city.tokens.desk, '/handoffs')).status).toBe(403);
+    expect((await get(other.tokens.supervisor, '/handoffs')).body.items).toEqual([]);
   });
 
   it('lets exactly one of two people answering at once succeed', async () => {

@@ -15,6 +15,7 @@ import { NotificationsModule } from '@tsunagi/notifications';
 import { RedisModule } from '@tsunagi/redis';
 import { ReferralsModule } from '@tsunagi/referrals';
 import { StaffModule } from '@tsunagi/staff';
+import { SupervisionModule } from '@tsunagi/supervision';
 import { TasksModule } from '@tsunagi/tasks';
 import { TimelineModule } from '@tsunagi/timeline';
 import { HealthModule } from '@tsunagi/health';
@@ -44,6 +45,7 @@ export class ApiModule {
         NotificationsModule,
         ConferencesModule,
         ReferralsModule,
+        SupervisionModule,
         HealthModule,
       ],
       controllers: [MetaController],
