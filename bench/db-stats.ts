@@ -60,3 +60,47 @@ export function perRequest(a: DbCounters, b: DbCounters, requests: number): DbPe
     bufferReads: per(b.blksRead - a.blksRead),
   };
 }
+
+export type TableCounters = Map<string, { seqScan: number; seqTupRead: number; idxScan: number; idxTupFetch: number; inserted: number }>;
+
+/** Per-table scan counters, to find the table a scenario reads more of than it should. */
+export async function tableCounters(admin: Client): Promise<TableCounters> {
+  await admin.query('SELECT pg_stat_clear_snapshot()');
+  const { rows } = await admin.query<Record<string, string>>(
+    `SELECT relname, seq_scan, seq_tup_read, coalesce(idx_scan, 0) AS idx_scan, coalesce(idx_tup_fetch, 0) AS idx_tup_fetch, n_tup_ins
+     FROM pg_stat_user_tables`,
+  );
+  return new Map(
+    rows.map((r) => [
+      r.relname,
+      { seqScan: Number(r.seq_scan), seqTupRead: Number(r.seq_tup_read), idxScan: Number(r.idx_scan), idxTupFetch: Number(r.idx_tup_fetch), inserted: Number(r.n_tup_ins) },
+    ]),
+  );
+}
+
+export interface TablePerRequest {
+  table: string;
+  seqScans: number;
+  seqRowsRead: number;
+  indexScans: number;
+  indexRowsFetched: number;
+  rowsInserted: number;
+}
+
+export function tablesPerRequest(a: TableCounters, b: TableCounters, requests: number): TablePerRequest[] {
+  const out: TablePerRequest[] = [];
+  for (const [table, after] of b) {
+    const before = a.get(table) ?? { seqScan: 0, seqTupRead: 0, idxScan: 0, idxTupFetch: 0, inserted: 0 };
+    const per = (x: number) => round1(x / Math.max(1, requests));
+    const t = {
+      table,
+      seqScans: per(after.seqScan - before.seqScan),
+      seqRowsRead: per(after.seqTupRead - before.seqTupRead),
+      indexScans: per(after.idxScan - before.idxScan),
+      indexRowsFetched: per(after.idxTupFetch - before.idxTupFetch),
+      rowsInserted: per(after.inserted - before.inserted),
+    };
+    if (t.seqScans || t.seqRowsRead || t.indexScans || t.indexRowsFetched || t.rowsInserted) out.push(t);
+  }
+  return out.sort((x, y) => y.seqRowsRead + y.indexRowsFetched - (x.seqRowsRead + x.indexRowsFetched));
+}

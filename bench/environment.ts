@@ -48,6 +48,8 @@ export interface Services {
 
 export async function startServices(stamp: string, cleanup: Cleanup, log: (line: string) => void): Promise<Services> {
   const dataRoot = path.join(ROOT, '.data', `bench-${stamp}`);
+  // registered first, so it runs last: after PostgreSQL and Redis have stopped
+  cleanup.push(`removed ${path.relative(ROOT, dataRoot)}`, () => fs.rm(dataRoot, { recursive: true, force: true, maxRetries: 3 }));
   let adminUrl = process.env.DATABASE_URL;
   const embedded = !adminUrl;
   if (!adminUrl) {
@@ -60,7 +62,6 @@ export async function startServices(stamp: string, cleanup: Cleanup, log: (line:
   }
   const redis = await ensureRedis({ url: process.env.REDIS_URL, dataDir: path.join(dataRoot, 'redis'), mode: 'test' });
   cleanup.push('stopped Redis', () => redis.stop());
-  cleanup.push(`removed ${path.relative(ROOT, dataRoot)}`, () => fs.rm(dataRoot, { recursive: true, force: true, maxRetries: 3 }));
   log(redis.started ? `private redis-server started (${redis.url})` : `using REDIS_URL ${redactUrl(redis.url)}`);
   return { adminUrl, redisUrl: redis.url, embedded, dataRoot };
 }

@@ -89,19 +89,29 @@ export interface SequentialRun {
   requests: number;
   latencyMs: Latency;
   non2xx: number;
+  /** true when the time budget ran out before `count` requests were sent */
+  cutShort?: boolean;
 }
 
-/** One request at a time over one keep-alive connection: the latency of a request alone. */
-export async function runSequential(count: number, send: (i: number) => Promise<number>): Promise<SequentialRun> {
+/**
+ * One request at a time over one keep-alive connection: the latency of a request alone.
+ * Stops early (after at least 5 requests) once `budgetMs` is spent, so a slow endpoint
+ * cannot hold the whole run.
+ */
+export async function runSequential(count: number, send: (i: number) => Promise<number>, budgetMs = Infinity): Promise<SequentialRun> {
   const samples: number[] = [];
   let non2xx = 0;
+  const start = performance.now();
   for (let i = 0; i < count; i++) {
+    if (i >= 5 && performance.now() - start > budgetMs) break;
     const t0 = performance.now();
     const status = await send(i);
     samples.push(performance.now() - t0);
     if (status < 200 || status > 299) non2xx++;
   }
-  return { requests: count, latencyMs: latency(samples), non2xx };
+  const run: SequentialRun = { requests: samples.length, latencyMs: latency(samples), non2xx };
+  if (samples.length < count) run.cutShort = true;
+  return run;
 }
 
 /** fetch that reads the body to the end and answers the status. */

@@ -91,9 +91,22 @@ export interface CpuWatch {
   redis?: number;
 }
 
+/** Read and write system calls of a process so far (/proc/<pid>/io): a request's round trips show up here. */
+function syscallsOf(pid: number | undefined): { reads: number; writes: number } {
+  if (!pid) return { reads: 0, writes: 0 };
+  try {
+    const text = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const get = (key: string) => Number(new RegExp(`^${key}: (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    return { reads: get('syscr'), writes: get('syscw') };
+  } catch {
+    return { reads: 0, writes: 0 };
+  }
+}
+
 export interface CpuSnapshot {
   at: number;
   api: number;
+  apiSyscalls: { reads: number; writes: number };
   postgres: number;
   redis: number;
   loader: number;
@@ -108,6 +121,7 @@ export function cpuSnapshot(watch: CpuWatch): CpuSnapshot {
   return {
     at: performance.now(),
     api: watch.api ? (all.get(watch.api)?.own ?? 0) : 0,
+    apiSyscalls: syscallsOf(watch.api),
     postgres: watch.postmaster ? treeCpuMs(watch.postmaster, all) : 0,
     redis: watch.redis ? (all.get(watch.redis)?.own ?? 0) : 0,
     loader: (usage.user + usage.system) / 1000,
@@ -130,6 +144,9 @@ export interface CpuUse {
   /** CPU ms spent per request (when a request count is given) */
   apiMsPerRequest?: number;
   postgresMsPerRequest?: number;
+  /** write / read system calls of the api per request: each PostgreSQL statement is one write, each response one more */
+  apiWritesPerRequest?: number;
+  apiReadsPerRequest?: number;
 }
 
 export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot, requests?: number): CpuUse {
@@ -153,6 +170,8 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot, requests?: number): C
   if (requests && requests > 0) {
     use.apiMsPerRequest = round2(api / requests);
     use.postgresMsPerRequest = round2(postgres / requests);
+    use.apiWritesPerRequest = round1((b.apiSyscalls.writes - a.apiSyscalls.writes) / requests);
+    use.apiReadsPerRequest = round1((b.apiSyscalls.reads - a.apiSyscalls.reads) / requests);
   }
   return use;
 }

@@ -1,4 +1,5 @@
 import type { LoadRun, SequentialRun } from './http-load';
+import type { CpuUse } from './proc';
 import type { BenchResult } from './run';
 import type { SearchResult } from './search';
 
@@ -71,6 +72,16 @@ export function renderMarkdown(r: BenchResult): string {
   }
   out.push('');
 
+  if (r.calibration) {
+    const c = r.calibration;
+    out.push('## What this machine charges', '');
+    out.push(
+      `- one PostgreSQL round trip (\`SELECT $1\` over node-postgres, alone): **${c.roundTrip.wallUs} µs** wall, ${c.roundTrip.clientCpuUs} µs of client CPU, ${c.roundTrip.postgresCpuUs} µs of PostgreSQL CPU`,
+      `- GET /health/live (the api's HTTP stack, no database) at ${c.healthLive.connections} connections: **${n(c.healthLive.requestsPerSecond, 0)} req/s**, p50 ${ms(c.healthLive.latencyMs.p50)} ms, p99 ${ms(c.healthLive.latencyMs.p99)} ms, ${ms(c.healthLive.cpu.apiMsPerRequest)} ms of api CPU per request`,
+      '',
+    );
+  }
+
   out.push('## HTTP', '', 'Latency in ms, measured per response by the client (request sent → response read). "alone": one request at a time.', '');
   out.push(row(['scenario', 'connections', 'req/s', 'p50', 'p95', 'p99', 'max', 'requests', 'non-2xx / errors']), row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
   if (r.intake) {
@@ -90,29 +101,60 @@ export function renderMarkdown(r: BenchResult): string {
   out.push('## Where the time goes', '');
   out.push('CPU as % of one core (the machine has ' + `${r.machine.cores}; ${r.machine.cores * 100} % is all of it). "other" is every other process on the machine. Per-request figures from /proc and pg_stat_database (≈).`, '');
   out.push(
-    row(['scenario', 'api %', 'PostgreSQL %', 'load generator %', 'other %', 'machine %', 'api CPU ms/req', 'PG CPU ms/req', 'PG xacts/req', 'rows inserted/req', 'rows read/req']),
-    row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+    row(['scenario', 'api %', 'PostgreSQL %', 'load generator %', 'other %', 'machine %', 'api CPU ms/req', 'PG CPU ms/req', 'api writes/req', 'PG xacts/req', 'rows inserted/req', 'rows read/req']),
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
   );
+  if (r.calibration) {
+    const c = r.calibration.healthLive.cpu;
+    out.push(row(['GET /health/live', n(c.apiPct), n(c.postgresPct), n(c.loaderPct), n(c.otherPct), n(c.machinePct), ms(c.apiMsPerRequest), ms(c.postgresMsPerRequest), n(c.apiWritesPerRequest), '', '', '']));
+  }
   for (const [label, s] of [['POST /cases', r.intake], ['GET /cases/{id}', r.read]] as const) {
     if (!s) continue;
     const c = s.load.cpu;
-    out.push(row([label, n(c.apiPct), n(c.postgresPct), n(c.loaderPct), n(c.otherPct), n(c.machinePct), ms(c.apiMsPerRequest), ms(c.postgresMsPerRequest), n(s.db.transactions), n(s.db.rowsInserted), n(s.db.rowsRead)]));
+    out.push(row([label, n(c.apiPct), n(c.postgresPct), n(c.loaderPct), n(c.otherPct), n(c.machinePct), ms(c.apiMsPerRequest), ms(c.postgresMsPerRequest), n(c.apiWritesPerRequest), n(s.db.transactions), n(s.db.rowsInserted), n(s.db.rowsRead)]));
   }
   for (const s of r.search ?? []) {
     if (!s.concurrent) continue;
     const c = s.concurrent.cpu;
-    out.push(row([`search ${s.q}`, n(c.apiPct), n(c.postgresPct), n(c.loaderPct), n(c.otherPct), n(c.machinePct), ms(c.apiMsPerRequest), ms(c.postgresMsPerRequest), '', '', '']));
+    out.push(row([`search ${s.q}`, n(c.apiPct), n(c.postgresPct), n(c.loaderPct), n(c.otherPct), n(c.machinePct), ms(c.apiMsPerRequest), ms(c.postgresMsPerRequest), n(c.apiWritesPerRequest), '', '', '']));
   }
   out.push('');
+  const phases: Array<[string, CpuUse | undefined]> = [
+    ['GET /health/live', r.calibration?.healthLive.cpu],
+    ['POST /cases', r.intake?.load.cpu],
+    ['GET /cases/{id}', r.read?.load.cpu],
+    ...(r.search ?? []).map((s): [string, CpuUse | undefined] => [`search ${s.q}`, s.concurrent?.cpu]),
+  ];
+  const shared = phases.filter(([, c]) => c && c.otherPct >= 15);
+  if (shared.length) {
+    out.push(
+      `⚠️ Other programs on the machine took ≥ 15 % of a core during ${shared.map(([l, c]) => `${l} (${n(c?.otherPct)} %)`).join(', ')}: ` +
+        'those throughput figures are lower, and latencies higher, than on a machine of their own. The CPU ms per request are the better guide there.',
+      '',
+    );
+  }
+  const tableRows: string[] = [];
+  for (const [label, sc] of [['POST /cases', r.intake], ['GET /cases/{id}', r.read]] as const) {
+    for (const t of sc?.tables ?? []) {
+      if (t.seqScans || t.indexScans || t.rowsInserted) tableRows.push(row([label, t.table, n(t.seqScans, 2), n(t.seqRowsRead), n(t.indexScans, 2), n(t.indexRowsFetched), n(t.rowsInserted, 2)]));
+    }
+  }
+  if (tableRows.length) {
+    out.push('Per request, by table (pg_stat_user_tables, ≈):', '');
+    out.push(row(['scenario', 'table', 'seq scans', 'rows read by seq scans', 'index scans', 'rows fetched by index', 'rows inserted']), row(['---', '---', '---:', '---:', '---:', '---:', '---:']));
+    out.push(...tableRows, '');
+  }
   out.push(`api process: started in ${r.api.startSeconds} s; RSS after intake ${n(r.intake?.apiRssMiBAfter)} MiB, after reads ${n(r.read?.apiRssMiBAfter)} MiB, at the end ${n(r.api.rssMiBAtEnd)} MiB; **peak RSS (VmHWM) ${n(r.api.peakRssMiB)} MiB**.`, '');
 
   if (r.bulkLoad) {
     const b = r.bulkLoad;
     out.push('## Bulk load', '');
+    const lc = b.cpu;
     out.push(
       `${n(b.cases, 0)} cases with ${n(b.members, 0)} household members (1–4 each) loaded by COPY in ${b.seconds} s: ` +
         `**${n(b.casesPerSecond, 0)} cases/s, ${n(b.membersPerSecond, 0)} members/s** (${b.megabytesSent} MB of COPY data, indexes in place, ` +
         `search_text / search_grams from buildSearchDocument). VACUUM (ANALYZE) afterwards: ${b.vacuumAnalyzeSeconds} s. ` +
+        `CPU meanwhile: generator and client ${n(lc.loaderPct)} %, PostgreSQL ${n(lc.postgresPct)} %, other ${n(lc.otherPct)} % (of one core). ` +
         `Sizes: ${Object.entries(b.sizes).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
       '',
     );
@@ -127,8 +169,8 @@ export function renderMarkdown(r: BenchResult): string {
       '',
     );
     out.push(
-      row(['query', 'kind', 'matching cases', 'alone p50', 'alone p95', 'alone p99', 'GET p50', 'GET p95', `@${conns ?? '—'} req/s`, 'p50', 'p95', 'p99', 'non-2xx', 'SQL exec ms', 'plan']),
-      row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']),
+      row(['query', 'kind', 'matching cases', 'alone p50', 'alone p95', 'alone p99', 'GET p50', 'GET p95', `@${conns ?? '—'} req/s`, 'p50', 'p95', 'p99', 'non-2xx', 'SQL ms (tsunagi_app, RLS)', 'plan', 'SQL ms without RLS', 'plan without RLS']),
+      row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---', '---:', '---']),
     );
     for (const s of r.search) out.push(searchRow(s));
     out.push('');
@@ -164,15 +206,17 @@ function searchRow(s: SearchResult): string {
     n(s.matchingCases, 0),
     ms(s.sequentialPost.latencyMs.p50),
     ms(s.sequentialPost.latencyMs.p95),
-    ms(s.sequentialPost.latencyMs.p99),
+    ms(s.sequentialPost.latencyMs.p99) + (s.sequentialPost.cutShort ? ` (${s.sequentialPost.requests} req)` : ''),
     ms(s.sequentialGet.latencyMs.p50),
     ms(s.sequentialGet.latencyMs.p95),
-    c ? n(c.requestsPerSecond, 0) : '—',
+    c ? n(c.requestsPerSecond, 0) : s.concurrentSkipped ? `skipped (${s.concurrentSkipped})` : '—',
     c ? ms(c.latencyMs.p50) : '—',
     c ? ms(c.latencyMs.p95) : '—',
     c ? ms(c.latencyMs.p99) : '—',
     (c ? c.non2xx + c.errors + c.timeouts : 0) + s.sequentialPost.non2xx + s.sequentialGet.non2xx,
     s.explain ? ms(s.explain.executionMs) : '—',
     s.explain ? planShape(s.explain.plan) : '',
+    s.explainWithoutRls ? ms(s.explainWithoutRls.executionMs) : '—',
+    s.explainWithoutRls ? planShape(s.explainWithoutRls.plan) : '',
   ]);
 }

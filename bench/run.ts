@@ -4,11 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { bulkLoad, type LoadResult } from './bulk-load';
-import { dbCounters, perRequest, type DbPerRequest } from './db-stats';
+import { calibrate, type Calibration } from './calibrate';
+import { dbCounters, perRequest, tableCounters, tablesPerRequest, type DbPerRequest, type TablePerRequest } from './db-stats';
 import { BENCH_DB_PREFIX, Cleanup, createDatabase, createMunicipality, provisionDesk, ROOT, startApi, startServices, type ApiProcess } from './environment';
 import { HouseholdGenerator } from './households';
 import { runLoad, runSequential, timedFetch, type LoadRun, type SequentialRun } from './http-load';
-import { busiestOthers, commandLine, memoryOf, parentOf, procAvailable, type CpuWatch } from './proc';
+import { busiestOthers, commandLine, cpuBetween, cpuSnapshot, memoryOf, parentOf, procAvailable, type CpuUse, type CpuWatch } from './proc';
 import { summarizeProfile, type ProfileSummary } from './profile-summary';
 import { renderMarkdown } from './report';
 import { runSearches, type SearchResult } from './search';
@@ -31,19 +32,21 @@ interface Plan {
   sequential: number;
   members: number;
   searchSequential: number;
+  searchSequentialBudget: number;
   searchWarmup: number;
   searchSeconds: number;
 }
 
 const PLANS: Record<'quick' | 'full', Plan> = {
-  quick: { intakeWarmup: 3, intakeSeconds: 10, readWarmup: 2, readSeconds: 10, sequential: 100, members: 100_000, searchSequential: 30, searchWarmup: 1, searchSeconds: 4 },
-  full: { intakeWarmup: 5, intakeSeconds: 30, readWarmup: 3, readSeconds: 30, sequential: 300, members: 1_000_000, searchSequential: 200, searchWarmup: 2, searchSeconds: 10 },
+  quick: { intakeWarmup: 3, intakeSeconds: 10, readWarmup: 2, readSeconds: 10, sequential: 100, members: 100_000, searchSequential: 30, searchSequentialBudget: 6, searchWarmup: 1, searchSeconds: 4 },
+  full: { intakeWarmup: 5, intakeSeconds: 30, readWarmup: 3, readSeconds: 30, sequential: 300, members: 1_000_000, searchSequential: 200, searchSequentialBudget: 20, searchWarmup: 2, searchSeconds: 10 },
 };
 
 export interface ScenarioResult {
   sequential: SequentialRun;
   load: LoadRun;
   db: DbPerRequest;
+  tables: TablePerRequest[];
   apiRssMiBAfter?: number;
 }
 
@@ -66,15 +69,16 @@ export interface BenchResult {
   };
   config: { connections: number; poolSize: number; plan: Plan; profile: boolean };
   api: { startSeconds: number; peakRssMiB?: number; rssMiBAtEnd?: number };
+  calibration?: Calibration;
   intake?: ScenarioResult & { casesCreated: number };
   read?: ScenarioResult;
-  bulkLoad?: LoadResult;
+  bulkLoad?: LoadResult & { cpu: CpuUse };
   search?: SearchResult[];
   profiles?: Record<string, ProfileSummary>;
 }
 
 function parseArgs(argv: string[]) {
-  const args = { quick: false, profile: false, pool: 20, connections: 32, members: undefined as number | undefined, skipSearch: false };
+  const args = { quick: false, profile: false, pool: 20, connections: 32, members: undefined as number | undefined, skipSearch: false, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -89,7 +93,8 @@ function parseArgs(argv: string[]) {
     else if (a === '--connections') args.connections = num();
     else if (a === '--members') args.members = num();
     else if (a === '--skip-search') args.skipSearch = true;
-    else throw new Error(`unknown argument ${a} (use --quick, --full, --profile, --pool N, --connections N, --members N, --skip-search)`);
+    else if (a === '--keep') args.keep = true;
+    else throw new Error(`unknown argument ${a} (use --quick, --full, --profile, --pool N, --connections N, --members N, --skip-search, --keep)`);
   }
   return args;
 }
@@ -199,6 +204,11 @@ async function main(): Promise<void> {
       log(`  profiled ${name}`);
     };
 
+    // ---- what a round trip and the framework cost here ----
+    result.calibration = await calibrate(dbUrl, api.baseUrl, args.connections, 5, watch);
+    const cal = result.calibration;
+    log(`calibration: PostgreSQL round trip ${cal.roundTrip.wallUs} µs (client CPU ${cal.roundTrip.clientCpuUs} µs, PostgreSQL CPU ${cal.roundTrip.postgresCpuUs} µs); GET /health/live ${cal.healthLive.requestsPerSecond} req/s at ${args.connections} connections, api CPU ${cal.healthLive.cpu.apiMsPerRequest} ms/req`);
+
     // ---- intake: POST /cases with realistic households ----
     const generator = new HouseholdGenerator(1);
     const bodies = Array.from({ length: 20_000 }, () => JSON.stringify(generator.intake()));
@@ -221,11 +231,15 @@ async function main(): Promise<void> {
       return res.status;
     });
     await runLoad({ baseUrl, connections: args.connections, seconds: plan.intakeWarmup, requests: [intakeRequest], headers, watch });
-    let c0 = await dbCounters(admin, dbName);
-    const intake = await runLoad({ baseUrl, connections: args.connections, seconds: plan.intakeSeconds, requests: [intakeRequest], headers, watch });
-    let c1 = await dbCounters(admin, dbName);
-    result.intake = { sequential: intakeAlone, load: intake, db: perRequest(c0, c1, intake.requests), casesCreated: caseIds.length, apiRssMiBAfter: memoryOf(api.pid)?.rssMiB };
-    log(`  POST /cases: ${intake.requestsPerSecond} req/s, p50 ${intake.latencyMs.p50} ms, p99 ${intake.latencyMs.p99} ms, non-2xx ${intake.non2xx}; alone p50 ${intakeAlone.latencyMs.p50} ms`);
+    const measured = async (run: () => Promise<LoadRun>) => {
+      const [db0, tables0] = [await dbCounters(adminClient, dbName), await tableCounters(adminClient)];
+      const load = await run();
+      const [db1, tables1] = [await dbCounters(adminClient, dbName), await tableCounters(adminClient)];
+      return { load, db: perRequest(db0, db1, load.requests), tables: tablesPerRequest(tables0, tables1, load.requests) };
+    };
+    const intake = await measured(() => runLoad({ baseUrl, connections: args.connections, seconds: plan.intakeSeconds, requests: [intakeRequest], headers, watch }));
+    result.intake = { sequential: intakeAlone, ...intake, casesCreated: caseIds.length, apiRssMiBAfter: memoryOf(api.pid)?.rssMiB };
+    log(`  POST /cases: ${intake.load.requestsPerSecond} req/s, p50 ${intake.load.latencyMs.p50} ms, p99 ${intake.load.latencyMs.p99} ms, non-2xx ${intake.load.non2xx}; alone p50 ${intakeAlone.latencyMs.p50} ms`);
     await profiled('intake', () => runLoad({ baseUrl, connections: args.connections, seconds: 8, requests: [intakeRequest], headers, watch }));
 
     // ---- case read: GET /cases/{id} over the cases just opened ----
@@ -235,17 +249,17 @@ async function main(): Promise<void> {
     log(`case read: over ${caseIds.length.toLocaleString('en')} cases, ${plan.sequential} alone, then ${plan.readWarmup} s warm-up and ${plan.readSeconds} s at ${args.connections} connections`);
     const readAlone = await runSequential(plan.sequential, () => timedFetch(`${baseUrl}/api/v1/cases/${caseIds[Math.floor(Math.random() * caseIds.length)]}`, { headers: getHeaders }));
     await runLoad({ baseUrl, connections: args.connections, seconds: plan.readWarmup, requests: [readRequest], headers: getHeaders, watch });
-    c0 = await dbCounters(admin, dbName);
-    const read = await runLoad({ baseUrl, connections: args.connections, seconds: plan.readSeconds, requests: [readRequest], headers: getHeaders, watch });
-    c1 = await dbCounters(admin, dbName);
-    result.read = { sequential: readAlone, load: read, db: perRequest(c0, c1, read.requests), apiRssMiBAfter: memoryOf(api.pid)?.rssMiB };
-    log(`  GET /cases/{id}: ${read.requestsPerSecond} req/s, p50 ${read.latencyMs.p50} ms, p99 ${read.latencyMs.p99} ms, non-2xx ${read.non2xx}; alone p50 ${readAlone.latencyMs.p50} ms`);
+    const read = await measured(() => runLoad({ baseUrl, connections: args.connections, seconds: plan.readSeconds, requests: [readRequest], headers: getHeaders, watch }));
+    result.read = { sequential: readAlone, ...read, apiRssMiBAfter: memoryOf(api.pid)?.rssMiB };
+    log(`  GET /cases/{id}: ${read.load.requestsPerSecond} req/s, p50 ${read.load.latencyMs.p50} ms, p99 ${read.load.latencyMs.p99} ms, non-2xx ${read.load.non2xx}; alone p50 ${readAlone.latencyMs.p50} ms`);
     await profiled('read', () => runLoad({ baseUrl, connections: args.connections, seconds: 8, requests: [readRequest], headers: getHeaders, watch }));
 
     // ---- name search over 1,000,000 members ----
     if (!args.skipSearch) {
       log(`bulk load: ${plan.members.toLocaleString('en')} household members by COPY`);
-      result.bulkLoad = await bulkLoad(dbUrl, { municipalityId, agencyId: staff.agencyId, userId: staff.userId, members: plan.members }, log);
+      const cpu0 = cpuSnapshot(watch);
+      const loaded = await bulkLoad(dbUrl, { municipalityId, agencyId: staff.agencyId, userId: staff.userId, members: plan.members }, log);
+      result.bulkLoad = { ...loaded, cpu: cpuBetween(cpu0, cpuSnapshot(watch)) };
       const b = result.bulkLoad;
       log(`  ${b.cases.toLocaleString('en')} cases, ${b.members.toLocaleString('en')} members in ${b.seconds} s (${b.membersPerSecond.toLocaleString('en')} members/s), VACUUM ANALYZE ${b.vacuumAnalyzeSeconds} s`);
       log(`search: ${plan.searchSequential} requests alone per query, then ${plan.searchSeconds} s at ${args.connections} connections`);
@@ -256,6 +270,7 @@ async function main(): Promise<void> {
         municipalityId,
         agencyId: staff.agencyId,
         sequential: plan.searchSequential,
+        sequentialBudgetMs: plan.searchSequentialBudget * 1000,
         connections: args.connections,
         concurrentSeconds: plan.searchSeconds,
         warmupSeconds: plan.searchWarmup,
@@ -271,6 +286,13 @@ async function main(): Promise<void> {
     const memory = memoryOf(api.pid);
     result.api.peakRssMiB = memory?.peakRssMiB;
     result.api.rssMiBAtEnd = memory?.rssMiB;
+
+    if (args.keep) {
+      await writeResults(result, started);
+      log(`--keep: the api stays up at ${api.baseUrl} (desk token: ${staff.token}), database ${dbUrl}`);
+      log('press Ctrl-C to stop everything and clean up');
+      await new Promise<never>(() => undefined);
+    }
   } catch (error) {
     if (api) log(`api output:\n${api.output()}`);
     throw error;
@@ -278,6 +300,10 @@ async function main(): Promise<void> {
     await cleanup.run(log);
   }
 
+  if (!result.finishedAt) await writeResults(result, started);
+}
+
+async function writeResults(result: BenchResult, started: Date): Promise<void> {
   const finished = new Date();
   result.finishedAt = finished.toISOString();
   result.totalSeconds = Math.round((finished.getTime() - started.getTime()) / 1000);
@@ -286,11 +312,11 @@ async function main(): Promise<void> {
   const dir = path.join(ROOT, 'bench', 'results');
   await fs.mkdir(dir, { recursive: true });
   const fileStamp = started.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  for (const base of [`cases-${mode}-${fileStamp}`, `latest-${mode}`]) {
+  for (const base of [`cases-${result.mode}-${fileStamp}`, `latest-${result.mode}`]) {
     await fs.writeFile(path.join(dir, `${base}.md`), markdown);
     await fs.writeFile(path.join(dir, `${base}.json`), JSON.stringify(result, null, 2) + '\n');
   }
-  log(`results written to bench/results/cases-${mode}-${fileStamp}.{md,json} and latest-${mode}.{md,json} (${result.totalSeconds} s in all)`);
+  log(`results written to bench/results/cases-${result.mode}-${fileStamp}.{md,json} and latest-${result.mode}.{md,json} (${result.totalSeconds} s in all)`);
 }
 
 main().then(

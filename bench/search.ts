@@ -39,8 +39,21 @@ export interface SearchResult {
   sequentialPost: SequentialRun;
   sequentialGet: SequentialRun;
   concurrent?: LoadRun;
-  explain?: { executionMs: number; planningMs: number; plan: string[] };
+  /** why there is no concurrent run */
+  concurrentSkipped?: string;
+  explain?: Explained;
+  /** the same statement as the login role, which row-level security does not apply to: what the indexes could do */
+  explainWithoutRls?: Explained;
 }
+
+export interface Explained {
+  executionMs: number;
+  planningMs: number;
+  plan: string[];
+}
+
+/** A request alone slower than this is not also sent by 32 connections at once: they would only queue into the statement timeout. */
+const CONCURRENT_MAX_ALONE_MS = 1000;
 
 export interface SearchOptions {
   baseUrl: string;
@@ -49,6 +62,8 @@ export interface SearchOptions {
   municipalityId: string;
   agencyId: string;
   sequential: number;
+  /** stop the requests alone of one query after this long (a query that scans everything) */
+  sequentialBudgetMs: number;
   connections: number;
   concurrentSeconds: number;
   warmupSeconds: number;
@@ -73,12 +88,12 @@ export async function listStatement(agencyId: string, q: string): Promise<{ sql:
   return captured;
 }
 
-export async function explainAsApp(dbUrl: string, municipalityId: string, statement: { sql: string; params: unknown[] }): Promise<{ executionMs: number; planningMs: number; plan: string[] }> {
+export async function explain(dbUrl: string, municipalityId: string, statement: { sql: string; params: unknown[] }, asApp: boolean): Promise<Explained> {
   const client = new Client({ connectionString: dbUrl });
   await client.connect();
   try {
     await client.query('BEGIN');
-    await client.query(`SET LOCAL ROLE ${APP_ROLE}`);
+    if (asApp) await client.query(`SET LOCAL ROLE ${APP_ROLE}`);
     await client.query(`SELECT set_config('app.municipality_id', $1, true)`, [municipalityId]);
     const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${statement.sql}`, statement.params);
     await client.query('ROLLBACK');
@@ -87,6 +102,18 @@ export async function explainAsApp(dbUrl: string, municipalityId: string, statem
     return { executionMs: ms('Execution Time'), planningMs: ms('Planning Time'), plan };
   } finally {
     await client.end();
+  }
+}
+
+/** Waits (up to a minute) until no other session runs a statement in this database. */
+async function waitForIdle(admin: Client): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const { rows } = await admin.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()`,
+    );
+    if (Number(rows[0].n) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
@@ -107,19 +134,25 @@ export async function runSearches(opts: SearchOptions): Promise<SearchResult[]> 
       const page = (await first.json()) as { items?: unknown[] };
       if (first.status !== 200) throw new Error(`POST /cases/search ${q}: ${first.status} ${JSON.stringify(page).slice(0, 300)}`);
       const getUrl = `${opts.baseUrl}/api/v1/cases?q=${encodeURIComponent(q)}`;
-      const sequentialPost = await runSequential(opts.sequential, () => timedFetch(`${opts.baseUrl}/api/v1/cases/search`, { method: 'POST', headers, body }));
-      const sequentialGet = await runSequential(opts.sequential, () => timedFetch(getUrl, { headers: { authorization: headers.authorization } }));
+      const sequentialPost = await runSequential(opts.sequential, () => timedFetch(`${opts.baseUrl}/api/v1/cases/search`, { method: 'POST', headers, body }), opts.sequentialBudgetMs);
+      const sequentialGet = await runSequential(Math.ceil(opts.sequential / 2), () => timedFetch(getUrl, { headers: { authorization: headers.authorization } }), opts.sequentialBudgetMs / 2);
       const result: SearchResult = { kind, q, matchingCases: Number(rows[0].n), firstPage: page.items?.length ?? 0, sequentialPost, sequentialGet };
-      if (opts.concurrentSeconds > 0) {
+      if (opts.concurrentSeconds > 0 && sequentialPost.latencyMs.p50 > CONCURRENT_MAX_ALONE_MS) {
+        result.concurrentSkipped = `alone it takes ${Math.round(sequentialPost.latencyMs.p50)} ms`;
+      } else if (opts.concurrentSeconds > 0) {
         const request = { method: 'POST' as const, path: '/api/v1/cases/search', body };
         if (opts.warmupSeconds > 0) await runLoad({ baseUrl: opts.baseUrl, connections: opts.connections, seconds: opts.warmupSeconds, requests: [request], headers, watch: opts.watch });
         result.concurrent = await runLoad({ baseUrl: opts.baseUrl, connections: opts.connections, seconds: opts.concurrentSeconds, requests: [request], headers, watch: opts.watch });
+        // Statements of requests the client gave up on may still run: let them end before the next measurement.
+        await waitForIdle(admin);
       }
-      result.explain = await explainAsApp(opts.dbUrl, opts.municipalityId, await listStatement(opts.agencyId, q));
+      const statement = await listStatement(opts.agencyId, q);
+      result.explain = await explain(opts.dbUrl, opts.municipalityId, statement, true);
+      result.explainWithoutRls = await explain(opts.dbUrl, opts.municipalityId, statement, false);
       opts.log(
         `  ${kind.padEnd(32)} ${q.padEnd(6)} matches ${String(result.matchingCases).padStart(6)}  alone p50 ${sequentialPost.latencyMs.p50} p95 ${sequentialPost.latencyMs.p95} ms` +
           (result.concurrent ? `  @${opts.connections}: ${result.concurrent.requestsPerSecond} req/s p95 ${result.concurrent.latencyMs.p95} ms` : '') +
-          `  SQL ${result.explain.executionMs} ms`,
+          `  SQL ${result.explain.executionMs} ms (without RLS ${result.explainWithoutRls.executionMs} ms)`,
       );
       results.push(result);
     }

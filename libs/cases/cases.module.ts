@@ -1,13 +1,11 @@
 import { Module } from '@nestjs/common';
 import { MunicipalitiesModule } from '@tsunagi/municipalities';
 import { CaseAccessService } from './case-access.service';
-import { CasesController } from './cases.controller';
 import { CasesRepository } from './cases.repository';
 import { CasesService } from './cases.service';
 
 @Module({
   imports: [MunicipalitiesModule],
-  controllers: [CasesController],
   providers: [CasesRepository, CasesService, CaseAccessService],
   exports: [CasesService, CaseAccessService, CasesRepository],
 })

@@ -1,13 +1,11 @@
 import { Module } from '@nestjs/common';
 import { CasesModule } from '@tsunagi/cases';
 import { TasksModule } from '@tsunagi/tasks';
-import { ConferencesController } from './conferences.controller';
 import { ConferencesRepository } from './conferences.repository';
 import { ConferencesService } from './conferences.service';
 
 @Module({
   imports: [CasesModule, TasksModule],
-  controllers: [ConferencesController],
   providers: [ConferencesRepository, ConferencesService],
   exports: [ConferencesService],
 })

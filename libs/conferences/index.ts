@@ -1,2 +1,3 @@
 export * from './conferences.module';
 export * from './conferences.service';
+export * from './conferences-http.module';

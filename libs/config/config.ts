@@ -26,6 +26,12 @@ export interface AppConfig {
   loginWindowSeconds: number;
   /** Trust X-Forwarded-For from a load balancer in front of the api. */
   trustProxy: boolean;
+  /** How often the worker sweeps for due work Redis may have lost (ms; ≤ 60 s). */
+  sweepIntervalMs: number;
+  /** How often the worker relays the outbox to Redis when it is idle (ms). */
+  relayIntervalMs: number;
+  /** Due-time jobs a worker process runs at once. */
+  workerConcurrency: number;
   /** argon2id memory cost in KiB (default 65536, the library's; tests lower it to save time). */
   passwordHashMemoryKib: number;
 }
@@ -118,6 +124,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     loginMaxPerAddress: int(env, 'LOGIN_MAX_PER_ADDRESS', 1000, 1, 1000000),
     loginWindowSeconds: int(env, 'LOGIN_WINDOW_SECONDS', 300, 1, 86400),
     trustProxy: bool(env, 'TRUST_PROXY', false),
+    sweepIntervalMs: int(env, 'WORKER_SWEEP_INTERVAL_MS', 10000, 100, 60000),
+    relayIntervalMs: int(env, 'WORKER_RELAY_INTERVAL_MS', 250, 10, 10000),
+    workerConcurrency: int(env, 'WORKER_CONCURRENCY', 8, 1, 256),
     passwordHashMemoryKib: int(env, 'PASSWORD_HASH_MEMORY_KIB', 65536, 1024, 4194304),
   };
 }

@@ -5,12 +5,30 @@
  */
 export const QUEUES = {
   maintenance: 'maintenance',
+  dueTimes: 'due-times',
 } as const;
 
 export const JOBS = {
   /** keeps monthly audit partitions created ahead of time */
   ensureAuditPartitions: 'audit.ensure-partitions',
+  /** a pending referral's respondBy passed: escalate to both agencies (rule 4) */
+  referralDue: 'referral.due',
+  /** a task's due time passed while open: escalate to its agency */
+  taskDue: 'task.due',
+  /** an accepted transfer without first contact after the hand-off days: check task for the referrer (rule 5) */
+  referralHandoff: 'referral.handoff',
+  /** the opening time of a task's due day: remind the assignee */
+  taskRemind: 'task.remind',
 } as const;
+
+/** Due-time jobs and their queue; payload `{ municipalityId, entityId }`. */
+export const DUE_JOBS = [JOBS.referralDue, JOBS.taskDue, JOBS.referralHandoff, JOBS.taskRemind] as const;
+export type DueJob = (typeof DUE_JOBS)[number];
+
+export interface DueJobData {
+  municipalityId: string;
+  entityId: string;
+}
 
 export type JobName = (typeof JOBS)[keyof typeof JOBS];
 export const ALL_JOBS: JobName[] = Object.values(JOBS);

@@ -1,2 +1,3 @@
 export * from './referrals.module';
 export * from './referrals.service';
+export * from './referrals-http.module';

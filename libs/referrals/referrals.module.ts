@@ -4,13 +4,11 @@ import { ConferencesModule } from '@tsunagi/conferences';
 import { MunicipalitiesModule } from '@tsunagi/municipalities';
 import { NotificationsModule } from '@tsunagi/notifications';
 import { TasksModule } from '@tsunagi/tasks';
-import { ReferralsController } from './referrals.controller';
 import { ReferralsRepository } from './referrals.repository';
 import { ReferralsService } from './referrals.service';
 
 @Module({
   imports: [CasesModule, ConferencesModule, TasksModule, NotificationsModule, MunicipalitiesModule],
-  controllers: [ReferralsController],
   providers: [ReferralsRepository, ReferralsService],
   exports: [ReferralsService],
 })

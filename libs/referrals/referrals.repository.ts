@@ -73,6 +73,10 @@ export class ReferralsRepository {
     return affected === 1;
   }
 
+  async setHandoffDue(id: string, at: Date): Promise<void> {
+    await this.db.query(`UPDATE referrals SET handoff_due_at = $2 WHERE id = $1`, [id, at]);
+  }
+
   async recordFirstContact(id: string, at: Date, note: string | null): Promise<boolean> {
     const { affected } = await this.db.execute(
       `UPDATE referrals SET first_contact_at = $2, first_contact_note = $3, version = version + 1

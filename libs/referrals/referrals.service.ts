@@ -5,6 +5,8 @@ import { Actor, CASE_ROLES, conflict, decodeCursor, DEFAULT_LIMIT, encodeCursor,
 import { ConferencesService } from '@tsunagi/conferences';
 import { Db } from '@tsunagi/database';
 import { IdempotencyService } from '@tsunagi/idempotency';
+import { JOBS } from '@tsunagi/jobs';
+import { OutboxService } from '@tsunagi/outbox';
 import { CalendarService } from '@tsunagi/municipalities';
 import { NotificationsService } from '@tsunagi/notifications';
 import { TasksService } from '@tsunagi/tasks';
@@ -30,6 +32,7 @@ export class ReferralsService {
     private readonly timeline: TimelineService,
     private readonly audit: AuditService,
     private readonly idempotency: IdempotencyService,
+    private readonly outbox: OutboxService,
   ) {}
 
   /**
@@ -76,6 +79,7 @@ export class ReferralsService {
 
         const id = newId();
         await this.repo.insert({ id, caseId, kind: dto.kind, fromAgencyId, toAgencyId: dto.toAgencyId, reason: dto.reason, basis: dto.basis, basisNote: dto.basisNote ?? null, memberIds, respondBy, accompanied: dto.accompanied ?? false, createdById: actor.userId });
+        await this.outbox.schedule(JOBS.referralDue, id, respondBy);
         await this.tasks.createSystem(
           { kind: 'referral_response', title: `つなぎへの回答（ケース ${kase.caseNumber}）`, caseId, dueAt: respondBy, assigneeAgencyId: dto.toAgencyId, sourceType: SOURCE, sourceId: id },
           { restricted: kase.restricted },
@@ -135,6 +139,11 @@ export class ReferralsService {
       const answered = await this.repo.answer(id, { status: 'accepted', answered_by_id: actor.userId, answer_note: dto.note ?? null, assigned_worker_id: dto.assignedWorkerId ?? null });
       if (!answered) throw notPending();
       if (ref.kind === 'transfer') {
+        // Rule 5: first contact is expected within the hand-off business days, else the referrer checks.
+        const { calendar, settings } = await this.calendars.current();
+        const handoffDueAt = calendar.dueAfterBusinessDays(new Date(), settings.handoffCheckBusinessDays);
+        await this.repo.setHandoffDue(id, handoffDueAt);
+        await this.outbox.schedule(JOBS.referralHandoff, id, handoffDueAt);
         await this.repo.setLead(ref.caseId, ref.toAgencyId, dto.assignedWorkerId ?? null);
         await this.repo.uninvolve(ref.caseId, ref.toAgencyId);
         await this.repo.involve(ref.caseId, ref.fromAgencyId, 'handoff_monitor');

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { CasesModule } from '@tsunagi/cases';
-import { TasksController } from './tasks.controller';
+import { MunicipalitiesModule } from '@tsunagi/municipalities';
 import { TasksRepository } from './tasks.repository';
 import { TasksService } from './tasks.service';
 
 @Module({
-  imports: [CasesModule],
-  controllers: [TasksController],
+  imports: [CasesModule, MunicipalitiesModule],
   providers: [TasksRepository, TasksService],
   exports: [TasksService],
 })

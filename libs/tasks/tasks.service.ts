@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@tsunagi/audit';
+import { tokyoDate } from '@tsunagi/calendar';
 import { CaseAccessService } from '@tsunagi/cases';
 import { Actor, CASE_ROLES, conflict, decodeCursor, DEFAULT_LIMIT, encodeCursor, forbidden, hasRole, newId, notFound, Page, ruleViolation } from '@tsunagi/common';
 import { Db } from '@tsunagi/database';
+import { JOBS } from '@tsunagi/jobs';
+import { CalendarService } from '@tsunagi/municipalities';
+import { OutboxService } from '@tsunagi/outbox';
 import { TimelineService } from '@tsunagi/timeline';
 import type { TaskKind } from '@tsunagi/vocabularies';
 import { CreateTaskDto, TaskDto, TaskListQueryDto } from './dto/task.dto';
@@ -32,12 +36,27 @@ export class TasksService {
     private readonly access: CaseAccessService,
     private readonly timeline: TimelineService,
     private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
+    private readonly calendars: CalendarService,
   ) {}
+
+  /**
+   * Hands a task's due time to the worker: a reminder at the opening time of the due day
+   * and the due time itself (a referral's response task escalates with its referral).
+   */
+  private async scheduleDue(id: string, kind: string, dueAt: Date | null): Promise<void> {
+    if (!dueAt || kind === 'escalation') return;
+    const { calendar } = await this.calendars.current();
+    const opening = calendar.openingInstant(tokyoDate(dueAt));
+    await this.outbox.schedule(JOBS.taskRemind, id, opening.getTime() < dueAt.getTime() ? opening : dueAt);
+    if (kind !== 'referral_response') await this.outbox.schedule(JOBS.taskDue, id, dueAt);
+  }
 
   /** A task made by a rule, inside the caller's transaction; returns its id. */
   async createSystem(task: SystemTask, opts: { restricted?: boolean } = {}): Promise<string> {
     const id = newId();
     await this.repo.insert({ id, caseId: task.caseId, kind: task.kind, title: task.title, dueAt: task.dueAt, assigneeAgencyId: task.assigneeAgencyId, assigneeUserId: task.assigneeUserId ?? null, sourceType: task.sourceType, sourceId: task.sourceId, createdById: null });
+    await this.scheduleDue(id, task.kind, task.dueAt);
     if (task.caseId) {
       await this.timeline.append({ caseId: task.caseId, type: 'task.created', entityType: 'task', entityId: id, data: { kind: task.kind, assigneeAgencyId: task.assigneeAgencyId, dueAt: task.dueAt?.toISOString() ?? null } });
     }
@@ -67,6 +86,7 @@ export class TasksService {
       }
       const id = newId();
       await this.repo.insert({ id, caseId, kind: dto.kind, title: dto.title, dueAt, assigneeAgencyId: agencyId, assigneeUserId: dto.assigneeUserId ?? null, sourceType: null, sourceId: null, createdById: actor.userId });
+      await this.scheduleDue(id, dto.kind, dueAt);
       await this.timeline.append({ caseId, type: 'task.created', entityType: 'task', entityId: id, data: { kind: dto.kind, assigneeAgencyId: agencyId, dueAt: dueAt.toISOString() } });
       await this.audit.record({ action: 'task.created', entityType: 'task', entityId: id, caseId, restricted: row.restricted, changedFields: Object.keys(dto) });
       return view((await this.repo.findById(id))!);

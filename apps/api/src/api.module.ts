@@ -2,24 +2,25 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
-import { AgenciesModule } from '@tsunagi/agencies';
+import { AgenciesHttpModule } from '@tsunagi/agencies';
 import { AuditModule } from '@tsunagi/audit';
-import { CasesModule } from '@tsunagi/cases';
-import { ConferencesModule } from '@tsunagi/conferences';
+import { CasesHttpModule } from '@tsunagi/cases';
+import { ConferencesHttpModule } from '@tsunagi/conferences';
 import { AppConfig, ConfigModule } from '@tsunagi/config';
 import { ProblemDetailsFilter } from '@tsunagi/common';
 import { pinoHttpOptions } from '@tsunagi/common/logging';
 import { DatabaseModule } from '@tsunagi/database';
-import { MunicipalitiesModule } from '@tsunagi/municipalities';
-import { NotificationsModule } from '@tsunagi/notifications';
+import { MunicipalitiesHttpModule } from '@tsunagi/municipalities';
+import { NotificationsHttpModule } from '@tsunagi/notifications';
 import { RedisModule } from '@tsunagi/redis';
-import { ReferralsModule } from '@tsunagi/referrals';
+import { ReferralsHttpModule } from '@tsunagi/referrals';
 import { StaffModule } from '@tsunagi/staff';
 import { SupervisionModule } from '@tsunagi/supervision';
-import { TasksModule } from '@tsunagi/tasks';
+import { TasksHttpModule } from '@tsunagi/tasks';
 import { TimelineModule } from '@tsunagi/timeline';
 import { HealthModule } from '@tsunagi/health';
 import { IdempotencyModule } from '@tsunagi/idempotency';
+import { OutboxModule } from '@tsunagi/outbox';
 import { MetaController } from './meta/meta.controller';
 
 export class ApiModule {
@@ -35,16 +36,17 @@ export class ApiModule {
         DatabaseModule,
         RedisModule,
         AuditModule,
-        MunicipalitiesModule,
-        AgenciesModule,
+        MunicipalitiesHttpModule,
+        AgenciesHttpModule,
         StaffModule,
         TimelineModule,
         IdempotencyModule,
-        CasesModule,
-        TasksModule,
-        NotificationsModule,
-        ConferencesModule,
-        ReferralsModule,
+        OutboxModule,
+        CasesHttpModule,
+        TasksHttpModule,
+        NotificationsHttpModule,
+        ConferencesHttpModule,
+        ReferralsHttpModule,
         SupervisionModule,
         HealthModule,
       ],

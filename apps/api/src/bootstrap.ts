@@ -31,6 +31,7 @@ export async function createApiApp(config: AppConfig, options: { logger?: boolea
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forConfig(config), adapter, {
     bufferLogs: true,
+    abortOnError: false,
     logger: options.logger === false ? false : undefined,
   });
   if (options.logger !== false) app.useLogger(app.get(Logger));

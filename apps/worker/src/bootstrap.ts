@@ -13,6 +13,7 @@ export async function createWorkerApp(config: AppConfig, options: { logger?: boo
   checkJobHandlers(PROCESSORS.map((p) => ({ handler: p.name, jobs: p.handles })));
   const app = await NestFactory.create<NestFastifyApplication>(WorkerModule.forConfig(config), new FastifyAdapter(), {
     bufferLogs: true,
+    abortOnError: false,
     logger: options.logger === false ? false : undefined,
   });
   if (options.logger !== false) app.useLogger(app.get(Logger));

@@ -2,17 +2,25 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from '@tsunagi/audit';
 import { AppConfig, APP_CONFIG, ConfigModule } from '@tsunagi/config';
 import { pinoHttpOptions } from '@tsunagi/common';
 import { DatabaseModule } from '@tsunagi/database';
+import { EscalationsModule } from '@tsunagi/escalations';
 import { HealthModule } from '@tsunagi/health';
+import { IdempotencyModule } from '@tsunagi/idempotency';
 import { QUEUES, redisOptionsFromUrl } from '@tsunagi/jobs';
+import { OutboxModule } from '@tsunagi/outbox';
 import { RedisModule } from '@tsunagi/redis';
+import { TimelineModule } from '@tsunagi/timeline';
+import { DueSweeper } from './due-times/due-sweeper';
+import { DueTimesProcessor } from './due-times/due-times.processor';
+import { OutboxRelay } from './due-times/outbox-relay';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { MaintenanceScheduler } from './maintenance/maintenance.scheduler';
 
 /** Every processor class with the jobs it handles: checked against the registry at boot. */
-export const PROCESSORS = [MaintenanceProcessor];
+export const PROCESSORS = [MaintenanceProcessor, DueTimesProcessor];
 
 export class WorkerModule {
   static forConfig(config: AppConfig) {
@@ -32,10 +40,15 @@ export class WorkerModule {
             defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000, attempts: 5, backoff: { type: 'exponential', delay: 1000 } },
           }),
         }),
-        BullModule.registerQueue({ name: QUEUES.maintenance }),
+        BullModule.registerQueue({ name: QUEUES.maintenance }, { name: QUEUES.dueTimes }),
+        AuditModule,
+        TimelineModule,
+        OutboxModule,
+        IdempotencyModule,
+        EscalationsModule,
         HealthModule,
       ],
-      providers: [...PROCESSORS, MaintenanceScheduler],
+      providers: [...PROCESSORS, MaintenanceScheduler, OutboxRelay, DueSweeper],
     })
     class ConfiguredWorkerModule {}
     return ConfiguredWorkerModule;

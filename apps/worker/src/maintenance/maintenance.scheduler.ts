@@ -11,6 +11,6 @@ export class MaintenanceScheduler implements OnApplicationBootstrap {
   constructor(@InjectQueue(QUEUES.maintenance) private readonly queue: Queue) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler('audit-partitions', { every: SIX_HOURS, immediately: true }, { name: JOBS.ensureAuditPartitions, data: {} });
+    await this.queue.upsertJobScheduler('audit-partitions', { every: SIX_HOURS }, { name: JOBS.ensureAuditPartitions, data: {} });
   }
 }

@@ -1,0 +1,72 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { tokyoDate } from '@tsunagi/calendar';
+import { APP_CONFIG, AppConfig } from '@tsunagi/config';
+import { EscalationsService } from '@tsunagi/escalations';
+import { DUE_JOBS, DueJob } from '@tsunagi/jobs';
+
+const BATCH = 500;
+const DEFAULT_OPENING = '08:30';
+
+/**
+ * The safety net: every few seconds, due work that was not done — Redis lost its jobs, a
+ * worker died mid-job — is found in PostgreSQL and done now. An escalation is therefore late
+ * by at most one sweep interval, and never doubled (the handlers lock and re-check).
+ */
+@Injectable()
+export class DueSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(DueSweeper.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly escalations: EscalationsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.schedule(this.config.sweepIntervalMs);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.sweep()
+        .then((n) => this.schedule(n >= BATCH ? 0 : this.config.sweepIntervalMs))
+        .catch((error: Error) => {
+          this.logger.warn({ err: error.message }, 'sweep failed; retrying');
+          this.schedule(this.config.sweepIntervalMs);
+        });
+    }, ms);
+  }
+
+  /** One sweep; returns how many items it handled. */
+  async sweep(now = new Date()): Promise<number> {
+    // Reminders are due from the opening time of the due day (each handler checks its own
+    // municipality's opening time; this bound only keeps the sweep from re-reading tomorrow).
+    const today = tokyoDate(now);
+    const openedToday = now.getTime() >= new Date(`${today}T${DEFAULT_OPENING}:00+09:00`).getTime();
+    const reminderBefore = new Date(new Date(`${today}T00:00:00+09:00`).getTime() + (openedToday ? 86400000 : 0));
+    const rows: Array<{ municipality_id: string; job: string; entity_id: string }> = await this.dataSource.query('SELECT municipality_id, job, entity_id FROM due_work($1, $2)', [reminderBefore, BATCH]);
+    let done = 0;
+    for (const row of rows) {
+      if (this.stopped) break;
+      if (!(DUE_JOBS as readonly string[]).includes(row.job)) continue;
+      try {
+        if ((await this.escalations.run(row.job as DueJob, row.municipality_id, row.entity_id)) === 'done') done++;
+      } catch (error) {
+        this.logger.warn({ job: row.job, err: (error as Error).message }, 'sweep item failed; the next sweep retries');
+      }
+    }
+    if (done) this.logger.log({ done }, 'sweep re-delivered due work');
+    return rows.length;
+  }
+}

@@ -1,0 +1,66 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@tsunagi/config';
+import { QUEUES } from '@tsunagi/jobs';
+
+const BATCH = 500;
+
+/**
+ * Moves outbox rows to BullMQ delayed jobs. The rows are deleted in the same transaction that
+ * enqueues them and that commits only after Redis accepted the jobs: a crash in between
+ * leaves the rows for the next pass, and the deterministic job id collapses the duplicate.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @InjectQueue(QUEUES.dueTimes) private readonly queue: Queue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.schedule(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.pass()
+        .then((moved) => this.schedule(moved >= BATCH ? 0 : this.config.relayIntervalMs))
+        .catch((error: Error) => {
+          this.logger.warn({ err: error.message }, 'outbox relay pass failed; retrying');
+          this.schedule(Math.max(1000, this.config.relayIntervalMs));
+        });
+    }, ms);
+  }
+
+  /** One pass; returns how many rows moved. */
+  async pass(): Promise<number> {
+    return this.dataSource.transaction(async (em) => {
+      const rows: Array<{ municipality_id: string; job: string; entity_id: string; run_at: Date }> = await em.query('SELECT municipality_id, job, entity_id, run_at FROM claim_outbox($1)', [BATCH]);
+      if (!rows.length) return 0;
+      const now = Date.now();
+      await this.queue.addBulk(
+        rows.map((r) => ({
+          name: r.job,
+          data: { municipalityId: r.municipality_id, entityId: r.entity_id },
+          opts: { jobId: `${r.job}.${r.entity_id}`, delay: Math.max(0, new Date(r.run_at).getTime() - now) },
+        })),
+      );
+      return rows.length;
+    });
+  }
+}

@@ -1,0 +1,2 @@
+export * from './escalations.module';
+export * from './escalations.service';

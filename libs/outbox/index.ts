@@ -1,0 +1,2 @@
+export * from './outbox.module';
+export * from './outbox.service';

@@ -1,0 +1,17 @@
+import { Injectable } from '@nestjs/common';
+import { Db } from '@tsunagi/database';
+import type { DueJob } from '@tsunagi/jobs';
+
+/**
+ * The transactional outbox: a due time is written in the same transaction as the act that
+ * set it, and the worker's relay hands it to Redis after commit. Nothing is lost when the
+ * process dies between commit and enqueue.
+ */
+@Injectable()
+export class OutboxService {
+  constructor(private readonly db: Db) {}
+
+  async schedule(job: DueJob, entityId: string, runAt: Date): Promise<void> {
+    await this.db.query(`INSERT INTO outbox (municipality_id, job, entity_id, run_at) VALUES (current_setting('app.municipality_id')::uuid, $1, $2, $3)`, [job, entityId, runAt]);
+  }
+}
