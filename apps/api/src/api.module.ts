@@ -3,7 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
 import { AgenciesHttpModule } from '@tsunagi/agencies';
-import { AuditModule } from '@tsunagi/audit';
+import { AuditHttpModule, AuditModule } from '@tsunagi/audit';
 import { CasesHttpModule } from '@tsunagi/cases';
 import { ConferencesHttpModule } from '@tsunagi/conferences';
 import { AppConfig, ConfigModule } from '@tsunagi/config';
@@ -36,6 +36,7 @@ export class ApiModule {
         DatabaseModule,
         RedisModule,
         AuditModule,
+        AuditHttpModule,
         MunicipalitiesHttpModule,
         AgenciesHttpModule,
         StaffModule,

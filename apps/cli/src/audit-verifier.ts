@@ -1,40 +1,41 @@
-import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { sealChain, verifyChain, VerifyResult } from '@tsunagi/audit';
 
-export interface VerifyResult {
-  valid: boolean;
-  eventsChecked: number;
-  firstInvalidEventId: string | null;
-  reason?: string;
-}
+export type { VerifyResult };
 
 /**
- * Verifies the audit trail of one municipality or all of them: the append-only guards are in
- * place (the triggers exist and the application role holds no UPDATE, DELETE or TRUNCATE) and
- * every event is well-formed. The hash chain that detects edits by a superuser is checked
- * here too once it exists.
+ * Verifies the audit trail from an administrative connection: the append-only guards are in
+ * place (triggers enabled, no UPDATE / DELETE / TRUNCATE for the application role), then
+ * each municipality's final events are sealed and its whole hash chain is walked.
  */
-@Injectable()
 export class AuditVerifier {
   constructor(private readonly dataSource: DataSource) {}
 
   async verify(municipalityCode?: string): Promise<VerifyResult> {
     const guards: Array<{ n: number }> = await this.dataSource.query(
-      `SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'audit_events'::regclass AND tgname IN ('audit_events_no_update', 'audit_events_no_truncate') AND tgenabled <> 'D'`,
+      `SELECT count(*)::int AS n FROM pg_trigger
+       WHERE tgname IN ('audit_events_no_update', 'audit_events_no_truncate', 'audit_chain_no_update', 'audit_chain_no_truncate')
+         AND tgrelid IN ('audit_events'::regclass, 'audit_chain'::regclass) AND tgenabled <> 'D'`,
     );
-    if (guards[0].n !== 2) return { valid: false, eventsChecked: 0, firstInvalidEventId: null, reason: 'append-only triggers are missing or disabled' };
+    if (guards[0].n !== 4) return { valid: false, eventsChecked: 0, firstInvalidEventId: null, reason: 'append-only triggers are missing or disabled' };
     const privileges: Array<{ bad: boolean }> = await this.dataSource.query(
-      `SELECT has_table_privilege('tsunagi_app', 'audit_events', 'UPDATE') OR has_table_privilege('tsunagi_app', 'audit_events', 'DELETE') OR has_table_privilege('tsunagi_app', 'audit_events', 'TRUNCATE') AS bad`,
+      `SELECT bool_or(has_table_privilege('tsunagi_app', t, p)) AS bad
+       FROM unnest(ARRAY['audit_events', 'audit_chain']) t, unnest(ARRAY['UPDATE', 'DELETE', 'TRUNCATE']) p`,
     );
     if (privileges[0].bad) return { valid: false, eventsChecked: 0, firstInvalidEventId: null, reason: 'the application role may change audit events' };
-    const rows: Array<{ checked: number; first_invalid: string | null }> = await this.dataSource.query(
-      `SELECT count(*)::int AS checked,
-              (array_agg(e.id ORDER BY e.occurred_at, e.id) FILTER (WHERE e.action = '' OR e.entity_type = '' OR e.occurred_at > now() + interval '5 minutes'))[1] AS first_invalid
-       FROM audit_events e JOIN municipalities m ON m.id = e.municipality_id
-       WHERE $1::text IS NULL OR m.code = $1`,
-      [municipalityCode ?? null],
-    );
-    const first = rows[0].first_invalid;
-    return { valid: !first, eventsChecked: rows[0].checked, firstInvalidEventId: first ?? null };
+    const municipalities: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM municipalities WHERE $1::text IS NULL OR code = $1 ORDER BY id`, [municipalityCode ?? null]);
+    if (municipalityCode && !municipalities.length) throw new Error(`no municipality ${municipalityCode}`);
+    let checked = 0;
+    for (const { id } of municipalities) {
+      await this.dataSource.transaction(async (em) => {
+        while ((await sealChain((sql, params) => em.query(sql, params), id)) > 0) {
+          // seal the whole backlog
+        }
+      });
+      const result = await verifyChain((sql, params) => this.dataSource.query(sql, params), id);
+      checked += result.eventsChecked;
+      if (!result.valid) return { ...result, eventsChecked: checked };
+    }
+    return { valid: true, eventsChecked: checked, firstInvalidEventId: null };
   }
 }

@@ -13,6 +13,7 @@ import { QUEUES, redisOptionsFromUrl } from '@tsunagi/jobs';
 import { OutboxModule } from '@tsunagi/outbox';
 import { RedisModule } from '@tsunagi/redis';
 import { TimelineModule } from '@tsunagi/timeline';
+import { AuditSealer } from './audit/audit-sealer';
 import { DueSweeper } from './due-times/due-sweeper';
 import { DueTimesProcessor } from './due-times/due-times.processor';
 import { OutboxRelay } from './due-times/outbox-relay';
@@ -48,7 +49,7 @@ export class WorkerModule {
         EscalationsModule,
         HealthModule,
       ],
-      providers: [...PROCESSORS, MaintenanceScheduler, OutboxRelay, DueSweeper],
+      providers: [...PROCESSORS, MaintenanceScheduler, OutboxRelay, DueSweeper, AuditSealer],
     })
     class ConfiguredWorkerModule {}
     return ConfiguredWorkerModule;

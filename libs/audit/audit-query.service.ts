@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { Actor, badRequest, decodeCursor, DEFAULT_LIMIT, encodeCursor, Page } from '@tsunagi/common';
+import { Db } from '@tsunagi/database';
+import { sealChain, VerifyResult, verifyChain } from './audit-chain';
+import { AuditService } from './audit.service';
+import { AuditEventDto, AuditQueryDto } from './dto/audit.dto';
+
+/** Auditors and supervisors read the trail: metadata only, never case content. */
+@Injectable()
+export class AuditQueryService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+  ) {}
+
+  list(actor: Actor, query: AuditQueryDto): Promise<Page<AuditEventDto>> {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const cursor = decodeCursor(query.cursor, 2);
+    if (query.from && query.to && query.from > query.to) throw badRequest('INVALID_RANGE', 'from must not be after to', 'from');
+    return this.db.transaction(async () => {
+      const rows = await this.db.query(
+        `SELECT id, occurred_at AS at, actor_id AS "actorId", actor_agency_id AS "actorAgencyId", actor_roles AS "actorRoles", action,
+                entity_type AS "entityType", entity_id AS "entityId", case_id AS "caseId", request_id AS "requestId", client_ip AS "clientIp",
+                changed_fields AS "changedFields", restricted, detail
+         FROM audit_events
+         WHERE ($1::uuid IS NULL OR case_id = $1) AND ($2::text IS NULL OR entity_type = $2) AND ($3::uuid IS NULL OR entity_id = $3)
+           AND ($4::uuid IS NULL OR actor_id = $4) AND ($5::text IS NULL OR action = $5)
+           AND ($6::timestamptz IS NULL OR occurred_at >= $6) AND ($7::timestamptz IS NULL OR occurred_at <= $7)
+           AND ($8::timestamptz IS NULL OR (occurred_at, id) < ($8::timestamptz, $9::uuid))
+         ORDER BY occurred_at DESC, id DESC LIMIT $10`,
+        [query.caseId ?? null, query.entityType ?? null, query.entityId ?? null, query.actorId ?? null, query.action ?? null, query.from ?? null, query.to ?? null,
+          cursor ? String(cursor[0]) : null, cursor ? String(cursor[1]) : null, limit + 1],
+      );
+      const hasMore = rows.length > limit;
+      const items: AuditEventDto[] = (hasMore ? rows.slice(0, limit) : rows).map((r: AuditEventDto & { at: Date }) => ({ ...r, at: new Date(r.at).toISOString() }));
+      // Reading the trail is itself on the trail.
+      await this.audit.record({ action: 'audit.listed', entityType: 'audit', detail: { count: items.length, filters: Object.keys(query).filter((k) => k !== 'cursor' && k !== 'limit') } });
+      return { items, nextCursor: hasMore ? encodeCursor([items[items.length - 1].at, items[items.length - 1].id]) : null };
+    });
+  }
+
+  /** Seals what is final, then walks the whole chain of the caller's municipality. */
+  async verify(actor: Actor): Promise<VerifyResult> {
+    await this.db.transaction(async () => {
+      while ((await sealChain((sql, params) => this.db.query(sql, params), actor.municipalityId)) > 0) {
+        // keep sealing until the backlog is empty
+      }
+    });
+    return this.db.transaction(async () => {
+      const result = await verifyChain((sql, params) => this.db.query(sql, params), actor.municipalityId);
+      await this.audit.record({ action: 'audit.verified', entityType: 'audit', detail: { valid: result.valid, eventsChecked: result.eventsChecked } });
+      return result;
+    });
+  }
+}
