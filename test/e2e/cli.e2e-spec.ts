@@ -53,9 +53,19 @@ describe('cli: provisioning, the demo seed and audit verification', () => {
     for (const username of ['admin', 'desk', 'desk-super', 'csw', 'coordinator', 'houkatsu', 'auditor', 'minsei']) {
       await expect(login(t, DEMO_CODE, username, DEMO_PASSWORD)).resolves.toEqual(expect.any(String));
     }
+    const cases = await t.sql(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE restricted)::int AS restricted, count(*) FILTER (WHERE channel = 'volunteer_report')::int AS volunteer,
+              count(*) FILTER (WHERE 'eighty_fifty' = ANY(concerns))::int AS eighty_fifty
+       FROM cases c JOIN municipalities m ON m.id = c.municipality_id WHERE m.code = $1`,
+      [DEMO_CODE],
+    );
+    expect(cases[0]).toEqual({ total: 6, restricted: 1, volunteer: 1, eighty_fifty: 1 });
+    const referrals = await t.sql(`SELECT r.status, count(*)::int AS n FROM referrals r JOIN municipalities m ON m.id = r.municipality_id WHERE m.code = $1 GROUP BY r.status`, [DEMO_CODE]);
+    expect(Object.fromEntries(referrals.map((r) => [r.status, r.n]))).toEqual({ accepted: 1, pending: 4 });
     out = [];
     expect(await main(['seed:demo'])).toBe(0);
     expect(out.join('')).toContain('already exists; nothing changed');
+    expect((await t.sql(`SELECT count(*)::int AS n FROM cases c JOIN municipalities m ON m.id = c.municipality_id WHERE m.code = $1`, [DEMO_CODE]))[0].n).toBe(6);
     expect((await t.sql(`SELECT count(*)::int AS n FROM municipalities WHERE code = $1`, [DEMO_CODE]))[0].n).toBe(1);
   });
 

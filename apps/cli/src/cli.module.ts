@@ -7,14 +7,21 @@ import { DatabaseModule } from '@tsunagi/database';
 import { MunicipalitiesModule } from '@tsunagi/municipalities';
 import { RedisModule } from '@tsunagi/redis';
 import { StaffModule } from '@tsunagi/staff';
+import { CasesModule } from '@tsunagi/cases';
+import { ConferencesModule } from '@tsunagi/conferences';
+import { IdempotencyModule } from '@tsunagi/idempotency';
+import { OutboxModule } from '@tsunagi/outbox';
+import { ReferralsModule } from '@tsunagi/referrals';
+import { TimelineModule } from '@tsunagi/timeline';
+import { DemoCases } from './seed/demo-cases';
 import { DemoSeeder } from './seed/demo-seeder';
 
 /** The services the administrative commands use, without HTTP. */
 export class CliModule {
   static forConfig(config: AppConfig) {
     @Module({
-      imports: [ConfigModule.forRoot(config), ClsModule.forRoot({ global: true }), DatabaseModule, RedisModule, AuditModule, MunicipalitiesModule, AgenciesModule, StaffModule],
-      providers: [DemoSeeder],
+      imports: [ConfigModule.forRoot(config), ClsModule.forRoot({ global: true }), DatabaseModule, RedisModule, AuditModule, MunicipalitiesModule, AgenciesModule, StaffModule, TimelineModule, IdempotencyModule, OutboxModule, CasesModule, ConferencesModule, ReferralsModule],
+      providers: [DemoSeeder, DemoCases],
     })
     class ConfiguredCliModule {}
     return ConfiguredCliModule;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AgenciesService } from '@tsunagi/agencies';
 import { MunicipalitiesService } from '@tsunagi/municipalities';
 import { ProvisioningService, UsersService } from '@tsunagi/staff';
+import { DemoCases } from './demo-cases';
 import type { AgencyKind, Role } from '@tsunagi/vocabularies';
 
 export const DEMO_CODE = 'demo';
@@ -45,6 +46,7 @@ export class DemoSeeder {
     private readonly municipalities: MunicipalitiesService,
     private readonly agencies: AgenciesService,
     private readonly users: UsersService,
+    private readonly demoCases: DemoCases,
   ) {}
 
   /** Creates みどり市 once; later runs find it and change nothing. */
@@ -54,8 +56,10 @@ export class DemoSeeder {
     await this.provisioning.asMunicipality(municipality.id, async () => {
       const ids = new Map<string, string>();
       for (const agency of AGENCIES) ids.set(agency.code, (await this.agencies.create(agency)).id);
+      const users = new Map<string, { id: string; agencyId: string | null; roles: Role[] }>();
       for (const user of DEMO_USERS.filter((u) => u.username !== 'admin')) {
-        await this.users.create({ username: user.username, displayName: user.displayName, agencyId: user.agency ? ids.get(user.agency) : undefined, roles: user.roles, password: DEMO_PASSWORD });
+        const created = await this.users.create({ username: user.username, displayName: user.displayName, agencyId: user.agency ? ids.get(user.agency) : undefined, roles: user.roles, password: DEMO_PASSWORD });
+        users.set(user.username, { id: created.id, agencyId: created.agencyId, roles: created.roles });
       }
       await this.municipalities.updateSettings({
         intakeAgencyId: ids.get('madoguchi'),
@@ -65,6 +69,7 @@ export class DemoSeeder {
           { code: 'minami', name: '南部圏域' },
         ],
       });
+      await this.demoCases.seed(municipality.id, users, ids);
     });
     return { created: true };
   }
