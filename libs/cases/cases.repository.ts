@@ -220,16 +220,20 @@ export class CasesRepository {
     limit: number;
     after?: { createdAt: string; id: string };
   }): Promise<Array<CaseRow & { primaryName: string | null }>> {
+    // A name search starts from the (few) matching ids, found by case_ids_matching through the
+    // gram index, and joins back through the primary key; without one, the newest cases first.
+    const source = filter.grams
+      ? `case_ids_matching($7::text[], $8::text) hit JOIN cases c ON c.municipality_id = current_setting('app.municipality_id')::uuid AND c.id = hit.id`
+      : `cases c`;
     const rows = await this.db.query(
       `SELECT ${CASE_COLUMNS},
          (SELECT m.name FROM household_members m WHERE m.municipality_id = c.municipality_id AND m.case_id = c.id AND m.is_primary) AS "primaryName"
-       FROM cases c
+       FROM ${source}
        WHERE ${VISIBLE_TO_AGENCY}
          AND ($4::text IS NULL OR c.status = $4)
          AND ($5::text IS NULL OR $5 = ANY(c.concerns))
          AND ($6::uuid IS NULL OR c.lead_agency_id = $6)
-         AND ($7::text[] IS NULL OR c.search_grams @> $7::text[])
-         AND ($8::text IS NULL OR c.search_text LIKE $8)
+         AND ($7::text[] IS NULL OR $8::text IS NOT NULL)
          AND ($9::timestamptz IS NULL OR (c.created_at, c.id) < ($9::timestamptz, $10::uuid))
        ORDER BY c.created_at DESC, c.id DESC
        LIMIT $1`,
