@@ -21,10 +21,13 @@ export class CaseNameSearch1795870000000 implements MigrationInterface {
       $$;
       REVOKE ALL ON FUNCTION case_ids_matching(text[], text) FROM PUBLIC;
       GRANT EXECUTE ON FUNCTION case_ids_matching(text[], text) TO ${APP_ROLE};
+
+      -- POST /cases/locate: residents who come back are found by birth date, then exact name.
+      CREATE INDEX household_members_birth ON household_members (municipality_id, birth_date) WHERE birth_date IS NOT NULL;
     `);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP FUNCTION IF EXISTS case_ids_matching(text[], text)`);
+    await q.query(`DROP INDEX IF EXISTS household_members_birth; DROP FUNCTION IF EXISTS case_ids_matching(text[], text)`);
   }
 }

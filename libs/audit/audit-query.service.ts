@@ -27,9 +27,10 @@ export class AuditQueryService {
            AND ($4::uuid IS NULL OR actor_id = $4) AND ($5::text IS NULL OR action = $5)
            AND ($6::timestamptz IS NULL OR occurred_at >= $6) AND ($7::timestamptz IS NULL OR occurred_at <= $7)
            AND ($8::timestamptz IS NULL OR (occurred_at, id) < ($8::timestamptz, $9::uuid))
+           AND ($11::boolean IS NULL OR restricted = $11)
          ORDER BY occurred_at DESC, id DESC LIMIT $10`,
         [query.caseId ?? null, query.entityType ?? null, query.entityId ?? null, query.actorId ?? null, query.action ?? null, query.from ?? null, query.to ?? null,
-          cursor ? String(cursor[0]) : null, cursor ? String(cursor[1]) : null, limit + 1],
+          cursor ? String(cursor[0]) : null, cursor ? String(cursor[1]) : null, limit + 1, query.restricted ?? null],
       );
       const hasMore = rows.length > limit;
       const items: AuditEventDto[] = (hasMore ? rows.slice(0, limit) : rows).map((r: AuditEventDto & { at: Date }) => ({ ...r, at: new Date(r.at).toISOString() }));

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { Actor, CASE_ROLES, CurrentActor, Page, PageQueryDto, Roles } from '@tsunagi/common';
 import { ApiProblems, pageSchema } from '@tsunagi/common/openapi';
 import { CasesService } from './cases.service';
-import { CaseSearchDto, CaseSummaryDto, CaseViewDto, CreateCaseDto, CreateNoteDto, NoteViewDto, TimelineEntryDto, TransitionDto, UpdateCaseDto, VolunteerReceiptDto } from './dto/case.dto';
+import { CaseSearchDto, CaseSummaryDto, CaseViewDto, CreateCaseDto, CreateNoteDto, LocateDto, LocateResultDto, NoteViewDto, TimelineEntryDto, TransitionDto, UpdateCaseDto, VolunteerReceiptDto } from './dto/case.dto';
 import { etag, parseIfMatch } from './if-match';
 
 @ApiTags('cases')
@@ -45,6 +45,16 @@ export class CasesController {
   @ApiProblems(400, 401, 403)
   search(@CurrentActor() actor: Actor, @Body() query: CaseSearchDto): Promise<Page<CaseSummaryDto>> {
     return this.cases.list(actor, query);
+  }
+
+  @Post('locate')
+  @HttpCode(200)
+  @Roles('desk_staff', 'supervisor')
+  @ApiOperation({ summary: 'Does this person already have an open case, and which agency leads it? (desk staff, supervisor; audited)' })
+  @ApiOkResponse({ type: LocateResultDto })
+  @ApiProblems(400, 401, 403)
+  locate(@CurrentActor() actor: Actor, @Body() dto: LocateDto): Promise<LocateResultDto> {
+    return this.cases.locate(actor, dto);
   }
 
   @Get(':id')

@@ -243,6 +243,19 @@ export class CasesRepository {
     return rows;
   }
 
+  /** Members born on this date in open, unrestricted cases, with their case's lead agency. */
+  async membersBornOn(birthDate: string): Promise<Array<{ name: string | null; nameKana: string | null; leadAgencyId: string; leadAgencyName: string; openedOn: string; status: string }>> {
+    return this.db.query(
+      `SELECT m.name, m.name_kana AS "nameKana", c.lead_agency_id AS "leadAgencyId", a.name AS "leadAgencyName",
+              to_char(c.received_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD') AS "openedOn", c.status
+       FROM household_members m
+       JOIN cases c ON c.municipality_id = m.municipality_id AND c.id = m.case_id
+       JOIN agencies a ON a.municipality_id = c.municipality_id AND a.id = c.lead_agency_id
+       WHERE m.birth_date = $1::date AND c.status <> 'closed' AND NOT c.restricted`,
+      [birthDate],
+    );
+  }
+
   async insertNote(n: { id: string; caseId: string; kind: string; body: string; occurredAt: Date; authorId: string; authorAgencyId: string | null }): Promise<void> {
     await this.db.query(
       `INSERT INTO case_notes (municipality_id, id, case_id, kind, body, occurred_at, author_id, author_agency_id)

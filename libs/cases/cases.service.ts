@@ -10,7 +10,7 @@ import { TimelineService } from '@tsunagi/timeline';
 import type { CaseStatus, Concern } from '@tsunagi/vocabularies';
 import { CaseAccessService } from './case-access.service';
 import { CaseRow, CasesRepository, MemberRow, NewMember } from './cases.repository';
-import { CaseSearchDto, CaseSummaryDto, CaseViewDto, ConsentDto, CreateCaseDto, CreateNoteDto, MemberDto, NoteViewDto, TimelineEntryDto, TransitionDto, UpdateCaseDto } from './dto/case.dto';
+import { CaseSearchDto, CaseSummaryDto, CaseViewDto, ConsentDto, CreateCaseDto, CreateNoteDto, LocateDto, LocateResultDto, MemberDto, NoteViewDto, TimelineEntryDto, TransitionDto, UpdateCaseDto } from './dto/case.dto';
 
 /** Concerns that make a case restricted by default (rule 8). */
 const RESTRICTING_CONCERNS: Concern[] = ['domestic_violence', 'abuse'];
@@ -101,6 +101,31 @@ export class CasesService {
         return { status: 201 as const, body: await this.view(actor, id, true) };
       }),
     );
+  }
+
+  /**
+   * Residents who come back (never refuse, never register twice): is there an open case for
+   * this person, and which agency leads it? Exact match on normalised name and birth date;
+   * nothing of the case itself; a restricted case is never found. Audited with who asked.
+   */
+  async locate(actor: Actor, dto: LocateDto): Promise<LocateResultDto> {
+    if (!dto.name && !dto.nameKana) throw badRequest('NAME_REQUIRED', 'name or nameKana is required', 'name');
+    if (!isValidDateString(dto.birthDate)) throw badRequest('INVALID_DATE', 'birthDate is not a date', 'birthDate');
+    const name = dto.name ? normalizeForSearch(dto.name) : null;
+    const kana = dto.nameKana ? normalizeForSearch(dto.nameKana) : null;
+    return this.db.transaction(async () => {
+      const candidates = await this.repo.membersBornOn(dto.birthDate);
+      const matches = candidates.filter((m) => (name && m.name && normalizeForSearch(m.name) === name) || (kana && m.nameKana && normalizeForSearch(m.nameKana) === kana));
+      const seen = new Set<string>();
+      const cases = matches
+        .map((m) => ({ leadAgency: { id: m.leadAgencyId, name: m.leadAgencyName }, openedOn: m.openedOn, status: m.status as CaseStatus }))
+        .filter((c) => {
+          const key = `${c.leadAgency.id}/${c.openedOn}/${c.status}`;
+          return seen.has(key) ? false : (seen.add(key), true);
+        });
+      await this.audit.record({ action: 'case.located', entityType: 'case', detail: { found: cases.length > 0, matches: cases.length } });
+      return { found: cases.length > 0, cases };
+    });
   }
 
   async get(actor: Actor, id: string): Promise<CaseViewDto> {

@@ -79,6 +79,16 @@ export class UsersRepository {
     return rows[0] ? serialize(rows[0]) : null;
   }
 
+  /**
+   * Open tasks assigned to the user go back to their agency's queue (still assigned to the
+   * agency, no longer to the person). Also clears the case lead worker. Returns task ids.
+   */
+  async releaseWork(userId: string): Promise<string[]> {
+    const rows = await this.db.query<{ id: string }>(`UPDATE tasks SET assignee_user_id = NULL WHERE assignee_user_id = $1 AND status = 'open' RETURNING id`, [userId]);
+    await this.db.query(`UPDATE cases SET lead_worker_id = NULL, version = version + 1, updated_at = now() WHERE lead_worker_id = $1`, [userId]);
+    return rows.map((r) => r.id);
+  }
+
   async countActiveAdmins(): Promise<number> {
     const rows = await this.db.query(`SELECT count(*)::int AS n FROM users WHERE 'admin' = ANY(roles) AND NOT disabled`);
     return rows[0].n;

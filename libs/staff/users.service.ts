@@ -67,11 +67,15 @@ export class UsersService {
       const endSessions = dto.disabled === true && !current.disabled;
       const updated = await this.repo.update(id, { ...dto, bumpTokenVersion: endSessions });
       if (!updated) throw notFound('user');
+      // 人事異動 or leaving: their open tasks and cases must not wait on someone who is gone.
+      const moved = dto.agencyId !== undefined && dto.agencyId !== current.agencyId;
+      const released = moved || endSessions ? await this.repo.releaseWork(id) : [];
       await this.audit.record({
         action: dto.disabled === true ? 'user.disabled' : dto.agencyId !== undefined && dto.agencyId !== current.agencyId ? 'user.moved' : 'user.updated',
         entityType: 'user',
         entityId: id,
         changedFields: Object.keys(dto).filter((k) => (dto as Record<string, unknown>)[k] !== undefined),
+        detail: released.length ? { tasksReturnedToAgency: released.length } : undefined,
       });
       return updated;
     });

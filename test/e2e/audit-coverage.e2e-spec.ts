@@ -26,6 +26,7 @@ const STEPS: Record<string, Step> = {
     ctx.ids.case = res.body.id;
     return res;
   },
+  'POST /api/v1/cases/locate': (t, ctx) => t.http().post(`${api}/cases/locate`).set(bearer(ctx.city.tokens.desk)).send({ name: '網羅 花子', birthDate: '1950-01-01' }),
   'POST /api/v1/cases/search': (t, ctx) => t.http().post(`${api}/cases/search`).set(bearer(ctx.city.tokens.desk)).send({ q: '網羅' }),
   'PATCH /api/v1/cases/{id}': (t, ctx) => t.http().patch(`${api}/cases/${ctx.ids.case}`).set(bearer(ctx.city.tokens.desk)).set('If-Match', '"1"').send({ urgency: 'high' }),
   'POST /api/v1/cases/{id}/transitions': (t, ctx) => t.http().post(`${api}/cases/${ctx.ids.case}/transitions`).set(bearer(ctx.city.tokens.desk)).send({ to: 'assessment' }),

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
-import { PageQueryDto } from '@tsunagi/common';
+import { IsBoolean, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { PageQueryDto, QueryBoolean } from '@tsunagi/common';
 
 export class AuditQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Every event about this case: who read or changed anything of it' })
@@ -22,6 +22,10 @@ export class AuditQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: 'case.viewed' })
   @IsOptional() @IsString() @MaxLength(60) @Matches(/^[a-z_.]+$/)
   action?: string;
+
+  @ApiPropertyOptional({ description: 'Only events about restricted cases (DV, abuse, 支援措置)' })
+  @IsOptional() @QueryBoolean() @IsBoolean()
+  restricted?: boolean;
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional() @IsISO8601({ strict: true })

@@ -327,3 +327,28 @@ export class TimelineEntryDto {
   @ApiProperty({ type: 'object', additionalProperties: true }) data: Record<string, unknown>;
 }
 
+
+export class LocateDto {
+  @ApiPropertyOptional({ maxLength: 100, example: '山田 花子' })
+  @IsOptional() @IsString() @MaxLength(100)
+  name?: string;
+
+  @ApiPropertyOptional({ maxLength: 100, example: 'ヤマダ ハナコ' })
+  @IsOptional() @IsString() @MaxLength(100)
+  nameKana?: string;
+
+  @ApiProperty({ format: 'date', example: '1943-06-02' })
+  @Matches(DATE, { message: 'birthDate must be YYYY-MM-DD' })
+  birthDate: string;
+}
+
+export class LocatedCaseDto {
+  @ApiProperty({ type: Object, description: 'The agency leading the case: call it instead of opening a second case' }) leadAgency: { id: string; name: string };
+  @ApiProperty({ format: 'date', description: 'The date the case was opened (Asia/Tokyo)' }) openedOn: string;
+  @ApiProperty({ enum: CASE_STATUSES }) status: CaseStatus;
+}
+
+export class LocateResultDto {
+  @ApiProperty() found: boolean;
+  @ApiProperty({ type: [LocatedCaseDto] }) cases: LocatedCaseDto[];
+}
