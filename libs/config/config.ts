@@ -32,6 +32,10 @@ export interface AppConfig {
   relayIntervalMs: number;
   /** Due-time jobs a worker process runs at once. */
   workerConcurrency: number;
+  /** SMTP server for e-mailed notifications (smtp:// or smtps://); unset: no e-mail is sent. */
+  smtpUrl: string | null;
+  /** Sender of notification e-mails. */
+  smtpFrom: string;
   /** argon2id memory cost in KiB (default 65536, the library's; tests lower it to save time). */
   passwordHashMemoryKib: number;
 }
@@ -127,6 +131,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sweepIntervalMs: int(env, 'WORKER_SWEEP_INTERVAL_MS', 10000, 100, 60000),
     relayIntervalMs: int(env, 'WORKER_RELAY_INTERVAL_MS', 250, 10, 10000),
     workerConcurrency: int(env, 'WORKER_CONCURRENCY', 8, 1, 256),
+    smtpUrl: env.SMTP_URL?.trim() ? url(env, 'SMTP_URL', ['smtp:', 'smtps:']) : null,
+    smtpFrom: str(env, 'SMTP_FROM', 'tsunagi <no-reply@tsunagi.invalid>'),
     passwordHashMemoryKib: int(env, 'PASSWORD_HASH_MEMORY_KIB', 65536, 1024, 4194304),
   };
 }

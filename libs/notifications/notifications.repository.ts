@@ -48,6 +48,23 @@ export class NotificationsRepository {
     );
   }
 
+  /** Notifications of the last day not yet e-mailed to users who have an address; locked so two workers never send one twice. */
+  async pendingEmails(limit: number): Promise<Array<{ id: string; title: string; email: string }>> {
+    return this.db.query(
+      `SELECT n.id, n.title, u.email FROM notifications n
+       JOIN users u ON u.municipality_id = n.municipality_id AND u.id = n.recipient_user_id
+       WHERE n.emailed_at IS NULL AND n.recipient_user_id IS NOT NULL AND u.email IS NOT NULL AND NOT u.disabled
+         AND n.created_at > now() - interval '1 day'
+       ORDER BY n.created_at LIMIT $1
+       FOR UPDATE OF n SKIP LOCKED`,
+      [limit],
+    );
+  }
+
+  async markEmailed(ids: string[]): Promise<void> {
+    if (ids.length) await this.db.query(`UPDATE notifications SET emailed_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
   async markRead(id: string, userId: string, agencyId: string | null): Promise<boolean> {
     const { affected } = await this.db.execute(
       `UPDATE notifications SET read_at = COALESCE(read_at, now()) WHERE id = $1 AND (recipient_user_id = $2 OR ($3::uuid IS NOT NULL AND recipient_agency_id = $3))`,

@@ -3,6 +3,7 @@ import { AuditService } from '@tsunagi/audit';
 import { Actor, decodeCursor, DEFAULT_LIMIT, encodeCursor, notFound, Page } from '@tsunagi/common';
 import { Db } from '@tsunagi/database';
 import { MunicipalitiesService } from '@tsunagi/municipalities';
+import { emailBody, NotificationChannel } from './email-channel';
 import { NewNotification, NotificationsRepository } from './notifications.repository';
 
 export interface NotificationView {
@@ -61,6 +62,26 @@ export class NotificationsService {
 
   notifyUser(userId: string, n: Omit<NewNotification, 'recipientUserId' | 'recipientAgencyId'>): Promise<void> {
     return this.repo.insertMany([{ ...n, recipientUserId: userId }]);
+  }
+
+  /**
+   * Sends the municipality's pending notifications through a channel (the worker calls this
+   * per municipality, in its transaction). A notification whose sending failed stays pending
+   * for the next pass. Returns how many were sent.
+   */
+  async dispatch(channel: NotificationChannel, limit = 100): Promise<number> {
+    const pending = await this.repo.pendingEmails(limit);
+    const sent: string[] = [];
+    for (const n of pending) {
+      try {
+        await channel.send({ to: n.email, subject: `[tsunagi] ${n.title}`, text: emailBody(n.title) });
+        sent.push(n.id);
+      } catch {
+        break; // the server is down or refusing: try again next pass
+      }
+    }
+    await this.repo.markEmailed(sent);
+    return sent.length;
   }
 
   list(actor: Actor, query: { unread?: boolean; limit?: number; cursor?: string }): Promise<Page<NotificationView>> {

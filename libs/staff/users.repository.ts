@@ -9,6 +9,7 @@ export interface User {
   displayName: string;
   agencyId: string | null;
   roles: Role[];
+  email: string | null;
   disabled: boolean;
   createdAt: string;
 }
@@ -18,7 +19,7 @@ export interface UserWithSecret extends User {
   tokenVersion: number;
 }
 
-const COLUMNS = `id, username, display_name AS "displayName", agency_id AS "agencyId", roles, disabled, created_at AS "createdAt"`;
+const COLUMNS = `id, username, display_name AS "displayName", agency_id AS "agencyId", roles, email, disabled, created_at AS "createdAt"`;
 
 @Injectable()
 export class UsersRepository {
@@ -26,11 +27,11 @@ export class UsersRepository {
 
   async insert(u: Omit<User, 'createdAt' | 'disabled'> & { passwordHash: string }): Promise<User | null> {
     const rows = await this.db.query(
-      `INSERT INTO users (municipality_id, id, username, display_name, agency_id, roles, password_hash)
-       VALUES (current_setting('app.municipality_id')::uuid, $1, $2, $3, $4, $5, $6)
+      `INSERT INTO users (municipality_id, id, username, display_name, agency_id, roles, password_hash, email)
+       VALUES (current_setting('app.municipality_id')::uuid, $1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (municipality_id, username) DO NOTHING
        RETURNING ${COLUMNS}`,
-      [u.id, u.username, u.displayName, u.agencyId, u.roles, u.passwordHash],
+      [u.id, u.username, u.displayName, u.agencyId, u.roles, u.passwordHash, u.email],
     );
     return rows[0] ? serialize(rows[0]) : null;
   }
@@ -62,7 +63,7 @@ export class UsersRepository {
     return rows.map(serialize);
   }
 
-  async update(id: string, changes: { displayName?: string; agencyId?: string | null; roles?: Role[]; disabled?: boolean; passwordHash?: string; bumpTokenVersion?: boolean }): Promise<User | null> {
+  async update(id: string, changes: { displayName?: string; agencyId?: string | null; roles?: Role[]; disabled?: boolean; email?: string; passwordHash?: string; bumpTokenVersion?: boolean }): Promise<User | null> {
     const rows = await this.db.query(
       `UPDATE users SET
          display_name = COALESCE($2, display_name),
@@ -71,10 +72,11 @@ export class UsersRepository {
          disabled = COALESCE($6, disabled),
          password_hash = COALESCE($7, password_hash),
          token_version = token_version + CASE WHEN $8::boolean THEN 1 ELSE 0 END,
+         email = COALESCE($9, email),
          updated_at = now()
        WHERE id = $1
        RETURNING ${COLUMNS}`,
-      [id, changes.displayName ?? null, changes.agencyId !== undefined, changes.agencyId ?? null, changes.roles ?? null, changes.disabled ?? null, changes.passwordHash ?? null, changes.bumpTokenVersion ?? false],
+      [id, changes.displayName ?? null, changes.agencyId !== undefined, changes.agencyId ?? null, changes.roles ?? null, changes.disabled ?? null, changes.passwordHash ?? null, changes.bumpTokenVersion ?? false, changes.email ?? null],
     );
     return rows[0] ? serialize(rows[0]) : null;
   }

@@ -30,6 +30,7 @@ export class UsersService {
         displayName: dto.displayName,
         agencyId: dto.agencyId ?? null,
         roles: dto.roles,
+        email: dto.email ?? null,
         passwordHash,
       });
       if (!user) throw conflict('USERNAME_TAKEN', `username ${dto.username} is taken`);

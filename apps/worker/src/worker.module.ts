@@ -10,10 +10,12 @@ import { EscalationsModule } from '@tsunagi/escalations';
 import { HealthModule } from '@tsunagi/health';
 import { IdempotencyModule } from '@tsunagi/idempotency';
 import { QUEUES, redisOptionsFromUrl } from '@tsunagi/jobs';
+import { NotificationsModule } from '@tsunagi/notifications';
 import { OutboxModule } from '@tsunagi/outbox';
 import { RedisModule } from '@tsunagi/redis';
 import { TimelineModule } from '@tsunagi/timeline';
 import { AuditSealer } from './audit/audit-sealer';
+import { EmailDispatcher } from './notifications/email-dispatcher';
 import { DueSweeper } from './due-times/due-sweeper';
 import { DueTimesProcessor } from './due-times/due-times.processor';
 import { OutboxRelay } from './due-times/outbox-relay';
@@ -47,9 +49,10 @@ export class WorkerModule {
         OutboxModule,
         IdempotencyModule,
         EscalationsModule,
+        NotificationsModule,
         HealthModule,
       ],
-      providers: [...PROCESSORS, MaintenanceScheduler, OutboxRelay, DueSweeper, AuditSealer],
+      providers: [...PROCESSORS, MaintenanceScheduler, OutboxRelay, DueSweeper, AuditSealer, EmailDispatcher],
     })
     class ConfiguredWorkerModule {}
     return ConfiguredWorkerModule;

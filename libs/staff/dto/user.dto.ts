@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { ROLES, type Role } from '@tsunagi/vocabularies';
 
 export const PASSWORD_MIN = 10;
@@ -26,6 +26,10 @@ export class CreateUserDto {
   @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, writeOnly: true })
   @IsString() @MinLength(PASSWORD_MIN) @MaxLength(PASSWORD_MAX)
   password: string;
+
+  @ApiPropertyOptional({ example: 'sato@city.example.jp', description: 'For e-mailed notifications (when the municipality enables them)' })
+  @IsOptional() @IsEmail() @MaxLength(254)
+  email?: string;
 }
 
 export class UpdateUserDto {
@@ -39,6 +43,10 @@ export class UpdateUserDto {
   @ApiPropertyOptional({ enum: ROLES, isArray: true })
   @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(8) @ArrayUnique() @IsIn(ROLES, { each: true })
   roles?: Role[];
+
+  @ApiPropertyOptional({ example: 'sato@city.example.jp' })
+  @IsOptional() @IsEmail() @MaxLength(254)
+  email?: string;
 
   @ApiPropertyOptional({ description: 'A disabled user cannot log in; their tokens stop working at once' })
   @IsOptional() @IsBoolean()
@@ -67,6 +75,7 @@ export class UserDto {
   @ApiProperty() displayName: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) agencyId: string | null;
   @ApiProperty({ enum: ROLES, isArray: true }) roles: Role[];
+  @ApiProperty({ type: String, nullable: true }) email: string | null;
   @ApiProperty() disabled: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
