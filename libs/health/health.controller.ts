@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '@tsunagi/common/openapi';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import Redis from 'ioredis';
 import { Public } from '@tsunagi/common';
@@ -20,6 +21,7 @@ export class HealthController {
   @Get('live')
   @ApiOperation({ summary: 'The process is up', security: [] })
   @ApiOkResponse({ description: 'Alive' })
+  @ApiProblems(503)
   live() {
     return { status: 'ok' };
   }
@@ -28,7 +30,7 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ summary: 'PostgreSQL and Redis are reachable (503 otherwise)', security: [] })
   @ApiOkResponse({ description: 'Ready' })
-  @ApiServiceUnavailableResponse({ description: 'A dependency is down' })
+  @ApiProblems(503)
   ready() {
     return this.health.check([() => this.database.pingCheck('database', { timeout: 2000 }), () => this.pingRedis()]);
   }

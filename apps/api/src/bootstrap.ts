@@ -65,6 +65,7 @@ export function setupOpenApi(app: NestFastifyApplication): void {
           'Lists take `limit` (default 50, max 200) and `cursor` and answer `{ items, nextCursor }`.',
       )
       .setVersion('1')
+      .setLicense('UNLICENSED (municipal use under contract)', 'https://tsunagi.invalid/license')
       .addServer('http://localhost:3000', 'All-in-one default (npm start)')
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),
