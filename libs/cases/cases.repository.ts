@@ -220,10 +220,10 @@ export class CasesRepository {
     limit: number;
     after?: { createdAt: string; id: string };
   }): Promise<Array<CaseRow & { primaryName: string | null }>> {
-    // A name search starts from the (few) matching ids, found by case_ids_matching through the
-    // gram index, and joins back through the primary key; without one, the newest cases first.
+    // A name search takes its page of ids from search_case_ids (indexed, see its migration) and
+    // joins them back through the primary key; the conditions below then hold again under RLS.
     const source = filter.grams
-      ? `case_ids_matching($7::text[], $8::text) hit JOIN cases c ON c.municipality_id = current_setting('app.municipality_id')::uuid AND c.id = hit.id`
+      ? `search_case_ids($7::text[], $8::text, $2::uuid, $3::boolean, $4::text, $5::text, $6::uuid, $1::int, $9::timestamptz, $10::uuid) hit JOIN cases c ON c.municipality_id = current_setting('app.municipality_id')::uuid AND c.id = hit.id`
       : `cases c`;
     const rows = await this.db.query(
       `SELECT ${CASE_COLUMNS},

@@ -1,13 +1,11 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { JwtService } from '@nestjs/jwt';
 import type { FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
-import { APP_CONFIG, AppConfig } from '@tsunagi/config';
 import { Actor, CTX_ACTOR, CTX_CLIENT_IP, DomainError, forbidden, IS_PUBLIC, isUuid, ROLES } from '@tsunagi/common';
 import { Db } from '@tsunagi/database';
 import type { Role } from '@tsunagi/vocabularies';
-import { JWT_ALGORITHM, TokenClaims } from './auth.service';
+import { TokenKeys } from './token-keys';
 
 const unauthenticated = (detail = 'A valid bearer token is required') => new DomainError('unauthenticated', 'UNAUTHENTICATED', detail);
 
@@ -20,10 +18,9 @@ const unauthenticated = (detail = 'A valid bearer token is required') => new Dom
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly jwt: JwtService,
+    private readonly keys: TokenKeys,
     private readonly db: Db,
     private readonly cls: ClsService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -35,13 +32,8 @@ export class AuthGuard implements CanActivate {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header) : null;
     if (!match) throw unauthenticated();
-    let claims: TokenClaims;
-    try {
-      claims = await this.jwt.verifyAsync<TokenClaims>(match[1], { algorithms: [JWT_ALGORITHM], secret: this.config.jwtSecret });
-    } catch {
-      throw unauthenticated('The token is invalid or expired');
-    }
-    if (!isUuid(claims.sub) || !isUuid(claims.mun) || typeof claims.ver !== 'number') throw unauthenticated('The token is invalid or expired');
+    const claims = this.keys.verify(match[1]);
+    if (!claims || !isUuid(claims.sub) || !isUuid(claims.mun) || typeof claims.ver !== 'number') throw unauthenticated('The token is invalid or expired');
     const rows: Array<{ id: string; username: string; agency_id: string | null; roles: Role[]; disabled: boolean; token_version: number }> =
       await this.db.dataSource.query('SELECT id, username, agency_id, roles, disabled, token_version FROM auth_principal($1, $2)', [claims.mun, claims.sub]);
     const user = rows[0];

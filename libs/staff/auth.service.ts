@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { AuditService } from '@tsunagi/audit';
 import { APP_CONFIG, AppConfig } from '@tsunagi/config';
 import { DomainError } from '@tsunagi/common';
@@ -7,16 +6,12 @@ import { Db } from '@tsunagi/database';
 import { MunicipalitiesService } from '@tsunagi/municipalities';
 import { LoginDto } from './dto/user.dto';
 import { LoginLimiter } from './login-limiter';
+import { TokenClaims, TokenKeys } from './token-keys';
 import { dummyHash, verifyPassword } from './passwords';
 import { User, UsersRepository } from './users.repository';
 
-export interface TokenClaims {
-  sub: string;
-  mun: string;
-  ver: number;
-}
-
-export const JWT_ALGORITHM = 'HS256' as const;
+export { JWT_ALGORITHM } from './token-keys';
+export type { TokenClaims } from './token-keys';
 
 const wrongCredentials = () => new DomainError('unauthenticated', 'INVALID_CREDENTIALS', 'The municipality, username or password is wrong');
 
@@ -26,7 +21,7 @@ export class AuthService {
     private readonly db: Db,
     private readonly users: UsersRepository,
     private readonly municipalities: MunicipalitiesService,
-    private readonly jwt: JwtService,
+    private readonly keys: TokenKeys,
     private readonly limiter: LoginLimiter,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -60,7 +55,7 @@ export class AuthService {
       municipality.id,
     );
     const claims: TokenClaims = { sub: user.id, mun: municipality.id, ver: user.tokenVersion };
-    const accessToken = await this.jwt.signAsync(claims, { algorithm: JWT_ALGORITHM, expiresIn: this.config.jwtTtlSeconds, secret: this.config.jwtSecret });
+    const accessToken = this.keys.sign(claims, this.config.jwtTtlSeconds);
     const { passwordHash: _h, tokenVersion: _v, ...publicUser } = user;
     return { accessToken, tokenType: 'Bearer', expiresIn: this.config.jwtTtlSeconds, user: publicUser };
   }

@@ -1,7 +1,6 @@
 import { Inject, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@tsunagi/config';
 import { APP_GUARD } from '@nestjs/core';
-import { JwtModule } from '@nestjs/jwt';
 import { AgenciesModule } from '@tsunagi/agencies';
 import { MunicipalitiesModule } from '@tsunagi/municipalities';
 import { AuthController } from './auth.controller';
@@ -11,14 +10,15 @@ import { LoginLimiter } from './login-limiter';
 import { MeService } from './me.service';
 import { configurePasswordHashing } from './passwords';
 import { ProvisioningService } from './provisioning.service';
+import { TokenKeys } from './token-keys';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [JwtModule.register({}), AgenciesModule, MunicipalitiesModule],
+  imports: [AgenciesModule, MunicipalitiesModule],
   controllers: [AuthController, UsersController],
-  providers: [UsersRepository, UsersService, AuthService, LoginLimiter, MeService, ProvisioningService, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [{ provide: TokenKeys, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new TokenKeys(config.jwtSecret) }, UsersRepository, UsersService, AuthService, LoginLimiter, MeService, ProvisioningService, { provide: APP_GUARD, useClass: AuthGuard }],
   exports: [UsersService, ProvisioningService],
 })
 export class StaffModule {

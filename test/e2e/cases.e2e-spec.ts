@@ -260,6 +260,23 @@ describe('cases: intake that never refuses, lifecycle, notes, timeline, search',
       expect(await found('山田', other.tokens.supervisor)).toEqual([]);
     });
 
+    it('pages through search results with the cursor, with filters applied before the page', async () => {
+      for (let i = 0; i < 5; i++) await open(city.tokens.desk, { channel: 'phone', summary: `頁 ${i}`, concerns: i % 2 ? ['debt'] : ['housing'], household: { members: [{ name: `頁 太郎${i}` }] } });
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: { body: { items: Array<{ id: string }>; nextCursor: string | null } } = await t.http().post(`${api}/cases/search`).set(as(city.tokens.desk)).send({ q: '頁', limit: 2, ...(cursor ? { cursor } : {}) });
+        seen.push(...res.body.items.map((c) => c.id));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      expect(seen).toHaveLength(5);
+      expect(new Set(seen).size).toBe(5);
+      const debts = await t.http().post(`${api}/cases/search`).set(as(city.tokens.desk)).send({ q: '頁', concern: 'debt', limit: 1 });
+      expect(debts.body.items).toHaveLength(1);
+      expect(debts.body.items[0].concerns).toEqual(['debt']);
+      expect(debts.body.nextCursor).not.toBeNull();
+    });
+
     it('paginates with a cursor', async () => {
       const first = await t.http().get(`${api}/cases?limit=3`).set(as(city.tokens.desk));
       const second = await t.http().get(`${api}/cases?limit=3&cursor=${first.body.nextCursor}`).set(as(city.tokens.desk));
