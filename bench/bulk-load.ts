@@ -31,6 +31,9 @@ export interface LoadResult {
   membersPerSecond: number;
   megabytesSent: number;
   vacuumAnalyzeSeconds: number;
+  /** every case and member of the database after the load, the intake scenario's included */
+  casesInDatabase: number;
+  membersInDatabase: number;
   sizes: Record<string, string>;
 }
 
@@ -139,7 +142,12 @@ export async function bulkLoad(dbUrl: string, target: LoadTarget, log: (line: st
          UNION ALL SELECT 'cases_search (GIN on search_grams)', pg_relation_size('cases_search')
          UNION ALL SELECT 'cases_recent (btree)', pg_relation_size('cases_recent')) s`,
     );
+    const counts = await casesClient.query<{ cases: string; members: string }>(
+      'SELECT (SELECT count(*) FROM cases) AS cases, (SELECT count(*) FROM household_members) AS members',
+    );
     return {
+      casesInDatabase: Number(counts.rows[0].cases),
+      membersInDatabase: Number(counts.rows[0].members),
       cases,
       members,
       seconds: round1(seconds),

@@ -22,7 +22,7 @@ export interface Calibration {
   healthLive: LoadRun;
 }
 
-export async function measureRoundTrip(dbUrl: string, watch: CpuWatch, queries = 3000): Promise<RoundTrip> {
+export async function measureRoundTrip(dbUrl: string, watch: CpuWatch, queries = 2000): Promise<RoundTrip> {
   const client = new Client({ connectionString: dbUrl });
   await client.connect();
   try {

@@ -160,7 +160,12 @@ export async function startApi(env: Record<string, string>, preload: string[], i
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      lines.push(`[the api exited: ${signal ? `signal ${signal}` : `code ${code}`}]`);
+      resolve();
+    }),
+  );
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const stop = async () => {

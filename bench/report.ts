@@ -23,20 +23,30 @@ function aloneRow(label: string, r: SequentialRun): string {
   return row([label, 1, '—', ms(r.latencyMs.p50), ms(r.latencyMs.p95), ms(r.latencyMs.p99), ms(r.latencyMs.max), n(r.requests, 0), r.non2xx]);
 }
 
-/** "Limit → Index Scan Backward using cases_recent on cases c" from an EXPLAIN text. */
+/**
+ * The main line of a plan from EXPLAIN text, e.g. "Limit → Sort → Seq Scan on cases c":
+ * its nodes outside SubPlans and InitPlans, without the Result nodes in between.
+ */
 function planShape(plan: string[]): string {
   const nodes: string[] = [];
+  let skipDeeperThan = Infinity;
   for (const line of plan) {
+    const indent = line.length - line.trimStart().length;
+    if (indent > skipDeeperThan) continue;
+    skipDeeperThan = Infinity;
+    if (/^\s*(SubPlan|InitPlan)\b/.test(line)) {
+      skipDeeperThan = indent;
+      continue;
+    }
     const m = /^\s*(?:->\s*)?([A-Z][A-Za-z ]+?(?: using \S+)?(?: on \S+(?: \S+)?)?)\s+\(cost=/.exec(line);
-    if (m && !/^(SubPlan|InitPlan)/.test(m[1])) nodes.push(m[1].replace(/ on cases c$/, ' (cases)'));
-    if (nodes.length >= 4) break;
+    if (m && m[1] !== 'Result') nodes.push(m[1].replace(/ on cases c$/, ' on cases'));
   }
-  return nodes.join(' → ');
+  return nodes.slice(0, 5).join(' → ');
 }
 
 export function renderMarkdown(r: BenchResult): string {
   const out: string[] = [];
-  const members = r.bulkLoad ? r.bulkLoad.members + (r.intake?.casesCreated ?? 0) : 0;
+  const members = r.bulkLoad?.membersInDatabase ?? 0;
   out.push(`# tsunagi benchmark — cases (${r.mode})`, '');
   out.push(`${r.startedAt} · ${r.totalSeconds} s in all · \`npm run bench${r.mode === 'quick' ? ' -- --quick' : ''}\``, '');
   out.push(
@@ -45,8 +55,10 @@ export function renderMarkdown(r: BenchResult): string {
       `The api (one Node process, \`DATABASE_POOL_SIZE=${r.config.poolSize}\`, \`LOG_LEVEL=warn\`), PostgreSQL and the load generator ` +
       `(autocannon, in the bench process) share these cores. Load average at start: ${r.machine.loadAverageAtStart.join(' / ')}` +
       (r.machine.busiestOthersAtStart.some((p) => p.pct >= 10)
-        ? `; other processes busy at start: ${r.machine.busiestOthersAtStart.filter((p) => p.pct >= 10).map((p) => `${p.command.split(' ').slice(0, 3).join(' ')} ${p.pct} %`).join(', ')}.`
-        : '; the machine was otherwise idle at start.'),
+        ? `; busy in the second before the start: ${r.machine.busiestOthersAtStart.filter((p) => p.pct >= 10).map((p) => `${p.command.split(' ').slice(0, 3).join(' ')} ${p.pct} %`).join(', ')}.`
+        : r.machine.loadAverageAtStart[0] > r.machine.cores / 2
+          ? ' (other programs had been busy shortly before).'
+          : ' (the machine was otherwise idle).'),
     '',
   );
 
@@ -151,7 +163,7 @@ export function renderMarkdown(r: BenchResult): string {
     out.push('## Bulk load', '');
     const lc = b.cpu;
     out.push(
-      `${n(b.cases, 0)} cases with ${n(b.members, 0)} household members (1–4 each) loaded by COPY in ${b.seconds} s: ` +
+      `${n(b.cases, 0)} cases with ${n(b.members, 0)} household members (1–4 each; the intake scenario's cases make ${n(b.casesInDatabase, 0)} cases and ${n(b.membersInDatabase, 0)} members in all) loaded by COPY in ${b.seconds} s: ` +
         `**${n(b.casesPerSecond, 0)} cases/s, ${n(b.membersPerSecond, 0)} members/s** (${b.megabytesSent} MB of COPY data, indexes in place, ` +
         `search_text / search_grams from buildSearchDocument). VACUUM (ANALYZE) afterwards: ${b.vacuumAnalyzeSeconds} s. ` +
         `CPU meanwhile: generator and client ${n(lc.loaderPct)} %, PostgreSQL ${n(lc.postgresPct)} %, other ${n(lc.otherPct)} % (of one core). ` +
@@ -165,7 +177,8 @@ export function renderMarkdown(r: BenchResult): string {
     out.push(`## Name search on ${n(members, 0)} members`, '');
     out.push(
       'One desk_staff user whose agency leads every case (so every match is visible and RLS applies). "alone": POST /cases/search one request at a time; ' +
-        `GET: \`GET /cases?q=\` alone; then POST /cases/search at ${conns ?? '—'} connections. SQL: EXPLAIN (ANALYZE, BUFFERS) of the statement CasesRepository.list sends, as tsunagi_app.`,
+        `GET: \`GET /cases?q=\` alone; then POST /cases/search at ${conns ?? '—'} connections. SQL: EXPLAIN (ANALYZE, BUFFERS) of the statement CasesRepository.list sends, as tsunagi_app; ` +
+        '"without RLS": the same statement as the login role, which row-level security does not apply to, with the tenant added as a plain predicate.',
       '',
     );
     out.push(

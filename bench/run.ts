@@ -38,7 +38,7 @@ interface Plan {
 }
 
 const PLANS: Record<'quick' | 'full', Plan> = {
-  quick: { intakeWarmup: 3, intakeSeconds: 10, readWarmup: 2, readSeconds: 10, sequential: 100, members: 100_000, searchSequential: 30, searchSequentialBudget: 6, searchWarmup: 1, searchSeconds: 4 },
+  quick: { intakeWarmup: 2, intakeSeconds: 8, readWarmup: 2, readSeconds: 8, sequential: 50, members: 100_000, searchSequential: 20, searchSequentialBudget: 3, searchWarmup: 1, searchSeconds: 3 },
   full: { intakeWarmup: 5, intakeSeconds: 30, readWarmup: 3, readSeconds: 30, sequential: 300, members: 1_000_000, searchSequential: 200, searchSequentialBudget: 20, searchWarmup: 2, searchSeconds: 10 },
 };
 
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
     };
 
     // ---- what a round trip and the framework cost here ----
-    result.calibration = await calibrate(dbUrl, api.baseUrl, args.connections, 5, watch);
+    result.calibration = await calibrate(dbUrl, api.baseUrl, args.connections, args.quick ? 3 : 5, watch);
     const cal = result.calibration;
     log(`calibration: PostgreSQL round trip ${cal.roundTrip.wallUs} µs (client CPU ${cal.roundTrip.clientCpuUs} µs, PostgreSQL CPU ${cal.roundTrip.postgresCpuUs} µs); GET /health/live ${cal.healthLive.requestsPerSecond} req/s at ${args.connections} connections, api CPU ${cal.healthLive.cpu.apiMsPerRequest} ms/req`);
 
@@ -294,6 +294,7 @@ async function main(): Promise<void> {
       await new Promise<never>(() => undefined);
     }
   } catch (error) {
+    if (error instanceof Error && error.cause) log(`cause: ${String(error.cause)}`);
     if (api) log(`api output:\n${api.output()}`);
     throw error;
   } finally {
