@@ -14,6 +14,7 @@ import { MunicipalitiesHttpModule } from '@tsunagi/municipalities';
 import { NotificationsHttpModule } from '@tsunagi/notifications';
 import { RedisModule } from '@tsunagi/redis';
 import { ReferralsHttpModule } from '@tsunagi/referrals';
+import { ReportingHttpModule } from '@tsunagi/reporting';
 import { StaffModule } from '@tsunagi/staff';
 import { SupervisionModule } from '@tsunagi/supervision';
 import { TasksHttpModule } from '@tsunagi/tasks';
@@ -49,6 +50,7 @@ export class ApiModule {
         ConferencesHttpModule,
         ReferralsHttpModule,
         SupervisionModule,
+        ReportingHttpModule,
         HealthModule,
       ],
       controllers: [MetaController],
