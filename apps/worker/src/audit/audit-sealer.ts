@@ -1,9 +1,10 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
 import { sealChain } from '@tsunagi/audit';
 import { CTX_MUNICIPALITY } from '@tsunagi/common';
 import { Db } from '@tsunagi/database';
+import { PeriodicTask } from '../periodic-task';
 
 const INTERVAL_MS = 1000;
 
@@ -12,38 +13,21 @@ const INTERVAL_MS = 1000;
  * workers may run it: sealers of one municipality queue on its chain head row.
  */
 @Injectable()
-export class AuditSealer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(AuditSealer.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
-
+export class AuditSealer extends PeriodicTask {
   constructor(
     private readonly db: Db,
     private readonly dataSource: DataSource,
     private readonly cls: ClsService,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.schedule(INTERVAL_MS);
+  ) {
+    super();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  protected intervalMs(): number {
+    return INTERVAL_MS;
   }
 
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.sealAll()
-        .then((busy) => this.schedule(busy ? 0 : INTERVAL_MS))
-        .catch((error: Error) => {
-          this.logger.warn({ err: error.message }, 'audit sealing failed; retrying');
-          this.schedule(INTERVAL_MS * 5);
-        });
-    }, ms);
+  protected pass(): Promise<boolean> {
+    return this.sealAll();
   }
 
   /** One pass over every municipality; true when a batch was full (more to seal at once). */

@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { tokyoDate } from '@tsunagi/calendar';
 import { APP_CONFIG, AppConfig } from '@tsunagi/config';
 import { EscalationsService } from '@tsunagi/escalations';
 import { DUE_JOBS, DueJob } from '@tsunagi/jobs';
+import { PeriodicTask } from '../periodic-task';
 
 const BATCH = 500;
 const DEFAULT_OPENING = '08:30';
@@ -14,38 +15,24 @@ const DEFAULT_OPENING = '08:30';
  * by at most one sweep interval, and never doubled (the handlers lock and re-check).
  */
 @Injectable()
-export class DueSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(DueSweeper.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
-
+export class DueSweeper extends PeriodicTask {
   constructor(
     private readonly dataSource: DataSource,
     private readonly escalations: EscalationsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.schedule(this.config.sweepIntervalMs);
+  ) {
+    super();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  protected intervalMs(): number {
+    return this.config.sweepIntervalMs;
+  }
+  protected override retryMs(): number {
+    return this.config.sweepIntervalMs;
   }
 
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.sweep()
-        .then((n) => this.schedule(n >= BATCH ? 0 : this.config.sweepIntervalMs))
-        .catch((error: Error) => {
-          this.logger.warn({ err: error.message }, 'sweep failed; retrying');
-          this.schedule(this.config.sweepIntervalMs);
-        });
-    }, ms);
+  protected async pass(): Promise<boolean> {
+    return (await this.sweep()) >= BATCH;
   }
 
   /** One sweep; returns how many items it handled. */

@@ -1,9 +1,10 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@tsunagi/config';
 import { QUEUES } from '@tsunagi/jobs';
+import { PeriodicTask } from '../periodic-task';
 
 const BATCH = 500;
 
@@ -13,42 +14,31 @@ const BATCH = 500;
  * leaves the rows for the next pass, and the deterministic job id collapses the duplicate.
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(OutboxRelay.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
-
+export class OutboxRelay extends PeriodicTask {
   constructor(
     private readonly dataSource: DataSource,
     @InjectQueue(QUEUES.dueTimes) private readonly queue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.schedule(0);
+  ) {
+    super();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  protected intervalMs(): number {
+    return this.config.relayIntervalMs;
+  }
+  protected override retryMs(): number {
+    return Math.max(1000, this.config.relayIntervalMs);
+  }
+  protected override firstDelayMs(): number {
+    return 0;
   }
 
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.pass()
-        .then((moved) => this.schedule(moved >= BATCH ? 0 : this.config.relayIntervalMs))
-        .catch((error: Error) => {
-          this.logger.warn({ err: error.message }, 'outbox relay pass failed; retrying');
-          this.schedule(Math.max(1000, this.config.relayIntervalMs));
-        });
-    }, ms);
+  protected async pass(): Promise<boolean> {
+    return (await this.relay()) >= BATCH;
   }
 
-  /** One pass; returns how many rows moved. */
-  async pass(): Promise<number> {
+  /** One batch; returns how many rows moved. */
+  async relay(): Promise<number> {
     return this.dataSource.transaction(async (em) => {
       const rows: Array<{ municipality_id: string; job: string; entity_id: string; run_at: Date }> = await em.query('SELECT municipality_id, job, entity_id, run_at FROM claim_outbox($1)', [BATCH]);
       if (!rows.length) return 0;
