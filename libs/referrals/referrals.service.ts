@@ -132,6 +132,8 @@ export class ReferralsService {
   async accept(actor: Actor, id: string, dto: AcceptReferralDto): Promise<ReferralDto> {
     return this.db.transaction(async () => {
       const ref = await this.receiving(actor, id);
+      // Lock order for every act on a referral: its case row, then the referral row (an
+      // answer's task insert takes a key lock on the case; the other order would deadlock).
       await this.cases.lock(ref.caseId);
       if (dto.assignedWorkerId && !(await this.repo.userInAgency(dto.assignedWorkerId, ref.toAgencyId))) {
         throw ruleViolation('NOT_A_WORKER_OF_AGENCY', 'assignedWorkerId must be an active user of the receiving agency', 'assignedWorkerId');
@@ -165,6 +167,7 @@ export class ReferralsService {
   async decline(actor: Actor, id: string, dto: DeclineReferralDto): Promise<ReferralDto> {
     return this.db.transaction(async () => {
       const ref = await this.receiving(actor, id);
+      await this.cases.lock(ref.caseId); // one lock order for every answer: case, then referral
       if (dto.suggestedAgencyId && !(await this.repo.agency(dto.suggestedAgencyId))) {
         throw ruleViolation('UNKNOWN_AGENCY', 'suggestedAgencyId is not an agency of this municipality', 'suggestedAgencyId');
       }
@@ -187,6 +190,7 @@ export class ReferralsService {
     return this.db.transaction(async () => {
       const ref = await this.visible(actor, id);
       if (ref.fromAgencyId !== actor.agencyId && !hasRole(actor, 'supervisor')) throw forbidden('Only the referring agency withdraws a referral');
+      await this.cases.lock(ref.caseId);
       const answered = await this.repo.answer(id, { status: 'withdrawn', answered_by_id: actor.userId, answer_note: dto.reason });
       if (!answered) throw notPending();
       await this.tasks.closeBySource(SOURCE, id, ['referral_response'], 'cancelled', 'withdrawn');
@@ -203,6 +207,7 @@ export class ReferralsService {
     return this.db.transaction(async () => {
       const ref = await this.visible(actor, id);
       if (ref.toAgencyId !== actor.agencyId && !hasRole(actor, 'supervisor')) throw forbidden('Only the receiving agency records first contact');
+      await this.cases.lock(ref.caseId);
       if (ref.kind !== 'transfer' || ref.status !== 'accepted') throw conflict('NOT_AN_ACCEPTED_TRANSFER', 'First contact is recorded on an accepted transfer');
       if (ref.answeredAt && occurredAt.getTime() < new Date(ref.answeredAt).getTime() - FUTURE_TOLERANCE_MS) {
         throw ruleViolation('CONTACT_BEFORE_ACCEPTANCE', 'First contact comes after accepting the transfer', 'occurredAt');
