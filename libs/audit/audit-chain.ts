@@ -63,6 +63,13 @@ export async function sealChain(q: QueryFn, municipalityId: string): Promise<num
   return rows.length;
 }
 
+/** Seals until nothing final is left unsealed (the caller's transaction). */
+export async function sealBacklog(q: QueryFn, municipalityId: string): Promise<void> {
+  while ((await sealChain(q, municipalityId)) > 0) {
+    // batches of SEAL_BATCH until the backlog is empty
+  }
+}
+
 export interface VerifyResult {
   valid: boolean;
   eventsChecked: number;

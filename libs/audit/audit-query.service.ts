@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Actor, badRequest, decodeCursor, DEFAULT_LIMIT, encodeCursor, Page } from '@tsunagi/common';
 import { Db } from '@tsunagi/database';
-import { sealChain, VerifyResult, verifyChain } from './audit-chain';
+import { sealBacklog, VerifyResult, verifyChain } from './audit-chain';
 import { AuditService } from './audit.service';
 import { AuditEventDto, AuditQueryDto } from './dto/audit.dto';
 
@@ -42,11 +42,7 @@ export class AuditQueryService {
 
   /** Seals what is final, then walks the whole chain of the caller's municipality. */
   async verify(actor: Actor): Promise<VerifyResult> {
-    await this.db.transaction(async () => {
-      while ((await sealChain((sql, params) => this.db.query(sql, params), actor.municipalityId)) > 0) {
-        // keep sealing until the backlog is empty
-      }
-    });
+    await this.db.transaction(() => sealBacklog((sql, params) => this.db.query(sql, params), actor.municipalityId));
     return this.db.transaction(async () => {
       const result = await verifyChain((sql, params) => this.db.query(sql, params), actor.municipalityId);
       await this.audit.record({ action: 'audit.verified', entityType: 'audit', detail: { valid: result.valid, eventsChecked: result.eventsChecked } });

@@ -279,6 +279,25 @@ export class CasesRepository {
     return rows.length > 0;
   }
 
+  async setPrimaryConsent(caseId: string, status: string, obtainedAt: Date | null): Promise<void> {
+    await this.db.query(`UPDATE household_members SET consent_status = $2, consent_obtained_at = $3 WHERE case_id = $1 AND is_primary`, [caseId, status, obtainedAt]);
+  }
+
+  /** Pending referrals shown on the case. */
+  async openReferrals(caseId: string): Promise<object[]> {
+    return this.db.query(
+      `SELECT id, kind, status, from_agency_id AS "fromAgencyId", to_agency_id AS "toAgencyId", basis, respond_by AS "respondBy", created_at AS "createdAt"
+       FROM referrals WHERE case_id = $1 AND status = 'pending' ORDER BY created_at`,
+      [caseId],
+    );
+  }
+
+  /** Whether a referral shared the information of any of these members (they cannot be removed). */
+  async membersNamedByReferrals(caseId: string, memberIds: string[]): Promise<boolean> {
+    const [{ named }] = await this.db.query<{ named: boolean }>(`SELECT EXISTS (SELECT 1 FROM referrals WHERE case_id = $1 AND member_ids && $2::uuid[]) AS named`, [caseId, memberIds]);
+    return named;
+  }
+
   async hasPendingReferral(caseId: string): Promise<boolean> {
     const rows = await this.db.query(`SELECT 1 FROM referrals WHERE case_id = $1 AND status = 'pending' LIMIT 1`, [caseId]);
     return rows.length > 0;

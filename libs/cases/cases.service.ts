@@ -217,7 +217,7 @@ export class CasesService {
         const consent = consentFields(dto.consent);
         set.consent_status = consent.consentStatus;
         set.consent_obtained_at = consent.consentObtainedAt;
-        await this.db.query(`UPDATE household_members SET consent_status = $2, consent_obtained_at = $3 WHERE case_id = $1 AND is_primary`, [id, consent.consentStatus, consent.consentObtainedAt]);
+        await this.repo.setPrimaryConsent(id, consent.consentStatus, consent.consentObtainedAt);
       }
       if (!(await this.repo.update(id, expectedVersion, set))) throw preconditionFailed();
       const restricted = (set.restricted as boolean | undefined) ?? row.restricted;
@@ -303,7 +303,10 @@ export class CasesService {
   private async view(actor: Actor, id: string, isLead: boolean, known?: CaseRow): Promise<CaseViewDto> {
     const row = known ?? (await this.repo.findWithRelation(id, actor.agencyId));
     if (!row) throw notFound('case');
-    const [members, involvements, referrals] = await Promise.all([this.repo.members(id), this.repo.involvements(id), this.openReferrals(id)]);
+    // One connection per transaction: its queries run one after another, not at once.
+    const members = await this.repo.members(id);
+    const involvements = await this.repo.involvements(id);
+    const referrals = await this.repo.openReferrals(id);
     const masked = row.restricted && !isLead;
     const primary = members.find((m) => m.isPrimary);
     return {
@@ -338,14 +341,6 @@ export class CasesService {
       createdAt: iso(row.createdAt)!,
       updatedAt: iso(row.updatedAt)!,
     };
-  }
-
-  private async openReferrals(caseId: string): Promise<object[]> {
-    return this.db.query(
-      `SELECT id, kind, status, from_agency_id AS "fromAgencyId", to_agency_id AS "toAgencyId", basis, respond_by AS "respondBy", created_at AS "createdAt"
-       FROM referrals WHERE case_id = $1 AND status = 'pending' ORDER BY created_at`,
-      [caseId],
-    );
   }
 
   /** Validates a household: real past birth dates, at most one primary (the first when none is marked). */
@@ -389,11 +384,7 @@ export class CasesService {
     });
     const removed = existing.filter((e) => !prepared.some((m) => m.id === e.id)).map((e) => e.id);
     if (removed.length) {
-      const [{ named }] = await this.db.query<{ named: boolean }>(
-        `SELECT EXISTS (SELECT 1 FROM referrals WHERE case_id = $1 AND member_ids && $2::uuid[]) AS named`,
-        [caseId, removed],
-      );
-      if (named) throw conflict('MEMBER_IN_USE', 'A member named by a referral cannot be removed');
+      if (await this.repo.membersNamedByReferrals(caseId, removed)) throw conflict('MEMBER_IN_USE', 'A member named by a referral cannot be removed');
     }
     await this.repo.clearPrimary(caseId);
     await this.repo.deleteMembers(caseId, removed);

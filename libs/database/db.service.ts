@@ -58,6 +58,17 @@ export class Db {
     return runner;
   }
 
+  /**
+   * Acts for a municipality outside any HTTP request (the worker's jobs and loops, the CLI):
+   * a fresh request context with no signed-in user, and one transaction scoped to it.
+   */
+  forMunicipality<T>(municipalityId: string, fn: () => Promise<T>): Promise<T> {
+    return this.cls.run({ ifNested: 'override' }, () => {
+      this.cls.set(CTX_MUNICIPALITY, municipalityId);
+      return this.transaction(fn, municipalityId);
+    });
+  }
+
   /** The entity manager of the open transaction; repositories use nothing else. */
   get em(): EntityManager {
     const em = this.cls.isActive() ? (this.cls.get(CTX_ENTITY_MANAGER) as EntityManager | undefined) : undefined;

@@ -1,8 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ClsService } from 'nestjs-cls';
 import { AuditService } from '@tsunagi/audit';
 import { tokyoDate } from '@tsunagi/calendar';
-import { CTX_MUNICIPALITY } from '@tsunagi/common';
 import { Db } from '@tsunagi/database';
 import { DueJob, JOBS } from '@tsunagi/jobs';
 import { CalendarService } from '@tsunagi/municipalities';
@@ -26,7 +24,6 @@ export class EscalationsService {
 
   constructor(
     private readonly db: Db,
-    private readonly cls: ClsService,
     private readonly repo: EscalationsRepository,
     private readonly tasks: TasksService,
     private readonly notifications: NotificationsService,
@@ -37,20 +34,17 @@ export class EscalationsService {
 
   /** Runs one due job for one municipality in its own transaction and request context. */
   run(job: DueJob, municipalityId: string, entityId: string): Promise<DueOutcome> {
-    return this.cls.run({ ifNested: 'override' }, () => {
-      this.cls.set(CTX_MUNICIPALITY, municipalityId);
-      return this.db.transaction(() => {
-        switch (job) {
-          case JOBS.referralDue:
-            return this.referralDue(entityId);
-          case JOBS.taskDue:
-            return this.taskDue(entityId);
-          case JOBS.referralHandoff:
-            return this.handoffLate(entityId);
-          case JOBS.taskRemind:
-            return this.remind(entityId);
-        }
-      }, municipalityId);
+    return this.db.forMunicipality(municipalityId, () => {
+      switch (job) {
+        case JOBS.referralDue:
+          return this.referralDue(entityId);
+        case JOBS.taskDue:
+          return this.taskDue(entityId);
+        case JOBS.referralHandoff:
+          return this.handoffLate(entityId);
+        case JOBS.taskRemind:
+          return this.remind(entityId);
+      }
     });
   }
 

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { sealChain, verifyChain, VerifyResult } from '@tsunagi/audit';
+import { sealBacklog, verifyChain, VerifyResult } from '@tsunagi/audit';
 
 export type { VerifyResult };
 
@@ -27,11 +27,7 @@ export class AuditVerifier {
     if (municipalityCode && !municipalities.length) throw new Error(`no municipality ${municipalityCode}`);
     let checked = 0;
     for (const { id } of municipalities) {
-      await this.dataSource.transaction(async (em) => {
-        while ((await sealChain((sql, params) => em.query(sql, params), id)) > 0) {
-          // seal the whole backlog
-        }
-      });
+      await this.dataSource.transaction((em) => sealBacklog((sql, params) => em.query(sql, params), id));
       const result = await verifyChain((sql, params) => this.dataSource.query(sql, params), id);
       checked += result.eventsChecked;
       if (!result.valid) return { ...result, eventsChecked: checked };

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ClsService } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
 import { sealChain } from '@tsunagi/audit';
-import { CTX_MUNICIPALITY } from '@tsunagi/common';
 import { Db } from '@tsunagi/database';
 import { PeriodicTask } from '../periodic-task';
 
@@ -17,7 +15,6 @@ export class AuditSealer extends PeriodicTask {
   constructor(
     private readonly db: Db,
     private readonly dataSource: DataSource,
-    private readonly cls: ClsService,
   ) {
     super();
   }
@@ -36,10 +33,7 @@ export class AuditSealer extends PeriodicTask {
     let busy = false;
     for (const { id } of municipalities) {
       if (this.stopped) break;
-      const sealed = await this.cls.run({ ifNested: 'override' }, () => {
-        this.cls.set(CTX_MUNICIPALITY, id);
-        return this.db.transaction(() => sealChain((sql, params) => this.db.query(sql, params), id), id);
-      });
+      const sealed = await this.db.forMunicipality(id, () => sealChain((sql, params) => this.db.query(sql, params), id));
       if (sealed >= 5000) busy = true;
     }
     return busy;

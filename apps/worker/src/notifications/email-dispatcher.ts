@@ -1,8 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ClsService } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@tsunagi/config';
-import { CTX_MUNICIPALITY } from '@tsunagi/common';
 import { Db } from '@tsunagi/database';
 import { NotificationChannel, NotificationsService, SmtpChannel } from '@tsunagi/notifications';
 import { PeriodicTask } from '../periodic-task';
@@ -17,7 +15,6 @@ export class EmailDispatcher extends PeriodicTask {
   constructor(
     private readonly db: Db,
     private readonly dataSource: DataSource,
-    private readonly cls: ClsService,
     private readonly notifications: NotificationsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -46,10 +43,7 @@ export class EmailDispatcher extends PeriodicTask {
     const municipalities: Array<{ id: string }> = await this.dataSource.query('SELECT id FROM municipality_ids()');
     let sent = 0;
     for (const { id } of municipalities) {
-      sent += await this.cls.run({ ifNested: 'override' }, () => {
-        this.cls.set(CTX_MUNICIPALITY, id);
-        return this.db.transaction(() => this.notifications.dispatch(this.channel!), id);
-      });
+      sent += await this.db.forMunicipality(id, () => this.notifications.dispatch(this.channel!));
     }
     return sent;
   }
