@@ -57,6 +57,24 @@ const STEPS: Record<string, Step> = {
     const inbox = await t.http().get(`${api}/notifications`).set(bearer(ctx.city.tokens.supervisor));
     return t.http().post(`${api}/notifications/${inbox.body.items[0].id}/read`).set(bearer(ctx.city.tokens.supervisor));
   },
+  'POST /api/v1/cases/{id}/plans': async (t, ctx) => {
+    const sup = bearer(ctx.city.tokens.supervisor);
+    const meeting = await t.http().post(`${api}/cases/${ctx.ids.case}/conferences`).set(sup).send({ type: 'multi_agency_meeting', heldAt: new Date(Date.now() - 3600e3).toISOString(), participantAgencyIds: [ctx.city.agencies.desk, ctx.city.agencies.houkatsu], summary: 'プラン承認' });
+    ctx.ids.approval = meeting.body.id;
+    const dueOn = new Date(Date.now() + 30 * 86400e3).toISOString().slice(0, 10);
+    const res = await t.http().post(`${api}/cases/${ctx.ids.case}/plans`).set(sup).send({ personWishes: '自宅で暮らしたい', goals: [{ term: 'long_term', text: '在宅生活の継続' }], actions: [{ title: '訪問', agencyId: ctx.city.agencies.houkatsu, dueOn }] });
+    ctx.ids.plan = res.body.id;
+    return res;
+  },
+  'PATCH /api/v1/plans/{id}': (t, ctx) => t.http().patch(`${api}/plans/${ctx.ids.plan}`).set(bearer(ctx.city.tokens.supervisor)).set('If-Match', '"1"').send({ employmentSupport: true }),
+  'POST /api/v1/plans/{id}/activate': async (t, ctx) => {
+    const res = await t.http().post(`${api}/plans/${ctx.ids.plan}/activate`).set(bearer(ctx.city.tokens.supervisor)).send({ personAgreedOn: new Date(Date.now() + 9 * 3600e3).toISOString().slice(0, 10), conferenceId: ctx.ids.approval });
+    ctx.ids.goal = res.body.goals?.[0]?.id;
+    return res;
+  },
+  'POST /api/v1/plans/{id}/evaluations': (t, ctx) =>
+    t.http().post(`${api}/plans/${ctx.ids.plan}/evaluations`).set(bearer(ctx.city.tokens.supervisor)).send({ evaluatedOn: new Date(Date.now() + 9 * 3600e3).toISOString().slice(0, 10), goalResults: [{ goalId: ctx.ids.goal, result: 'achieved' }], summary: '達成', decision: 'end' }),
+  'POST /api/v1/cases/{id}/outcomes': (t, ctx) => t.http().post(`${api}/cases/${ctx.ids.case}/outcomes`).set(bearer(ctx.city.tokens.supervisor)).send({ kind: 'housing_secured', occurredOn: '2026-04-01' }),
 };
 
 describe('audit coverage: every mutating route of the OpenAPI document leaves an audit event', () => {

@@ -12,6 +12,7 @@ import { pinoHttpOptions } from '@tsunagi/common/logging';
 import { DatabaseModule } from '@tsunagi/database';
 import { MunicipalitiesHttpModule } from '@tsunagi/municipalities';
 import { NotificationsHttpModule } from '@tsunagi/notifications';
+import { PlansHttpModule } from '@tsunagi/plans';
 import { RedisModule } from '@tsunagi/redis';
 import { ReferralsHttpModule } from '@tsunagi/referrals';
 import { ReportingHttpModule } from '@tsunagi/reporting';
@@ -49,6 +50,7 @@ export class ApiModule {
         NotificationsHttpModule,
         ConferencesHttpModule,
         ReferralsHttpModule,
+        PlansHttpModule,
         SupervisionModule,
         ReportingHttpModule,
         HealthModule,
