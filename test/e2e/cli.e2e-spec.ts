@@ -61,7 +61,17 @@ describe('cli: provisioning, the demo seed and audit verification', () => {
     );
     expect(cases[0]).toEqual({ total: 6, restricted: 1, volunteer: 1, eighty_fifty: 1 });
     const referrals = await t.sql(`SELECT r.status, count(*)::int AS n FROM referrals r JOIN municipalities m ON m.id = r.municipality_id WHERE m.code = $1 GROUP BY r.status`, [DEMO_CODE]);
-    expect(Object.fromEntries(referrals.map((r) => [r.status, r.n]))).toEqual({ accepted: 1, pending: 4 });
+    expect(Object.fromEntries(referrals.map((r) => [r.status, r.n]))).toEqual({ accepted: 2, pending: 3 });
+    // The 8050 household's plan: version 2 active (approved at a 重層的支援会議), version 1 superseded.
+    const plans = await t.sql(
+      `SELECT p.version, p.status, f.type AS approved_at FROM plans p JOIN municipalities m ON m.id = p.municipality_id
+       JOIN conferences f ON f.municipality_id = p.municipality_id AND f.id = p.conference_id WHERE m.code = $1 ORDER BY p.version`,
+      [DEMO_CODE],
+    );
+    expect(plans).toEqual([
+      { version: 1, status: 'superseded', approved_at: 'multi_agency_meeting' },
+      { version: 2, status: 'active', approved_at: 'multi_agency_meeting' },
+    ]);
     out = [];
     expect(await main(['seed:demo'])).toBe(0);
     expect(out.join('')).toContain('already exists; nothing changed');

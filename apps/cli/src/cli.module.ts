@@ -11,6 +11,7 @@ import { CasesModule } from '@tsunagi/cases';
 import { ConferencesModule } from '@tsunagi/conferences';
 import { IdempotencyModule } from '@tsunagi/idempotency';
 import { OutboxModule } from '@tsunagi/outbox';
+import { PlansModule } from '@tsunagi/plans';
 import { ReferralsModule } from '@tsunagi/referrals';
 import { TimelineModule } from '@tsunagi/timeline';
 import { DemoCases } from './seed/demo-cases';
@@ -20,7 +21,7 @@ import { DemoSeeder } from './seed/demo-seeder';
 export class CliModule {
   static forConfig(config: AppConfig) {
     @Module({
-      imports: [ConfigModule.forRoot(config), ClsModule.forRoot({ global: true }), DatabaseModule, RedisModule, AuditModule, MunicipalitiesModule, AgenciesModule, StaffModule, TimelineModule, IdempotencyModule, OutboxModule, CasesModule, ConferencesModule, ReferralsModule],
+      imports: [ConfigModule.forRoot(config), ClsModule.forRoot({ global: true }), DatabaseModule, RedisModule, AuditModule, MunicipalitiesModule, AgenciesModule, StaffModule, TimelineModule, IdempotencyModule, OutboxModule, CasesModule, ConferencesModule, ReferralsModule, PlansModule],
       providers: [DemoSeeder, DemoCases],
     })
     class ConfiguredCliModule {}

@@ -3,12 +3,15 @@ import { ClsService } from 'nestjs-cls';
 import { CasesService } from '@tsunagi/cases';
 import { Actor, CTX_ACTOR, CTX_MUNICIPALITY } from '@tsunagi/common';
 import { ConferencesService } from '@tsunagi/conferences';
+import { OutcomesService, PlansService } from '@tsunagi/plans';
 import { ReferralsService } from '@tsunagi/referrals';
 import type { Role } from '@tsunagi/vocabularies';
 
 type CaseView = { id: string; household: { members: Array<{ id: string }> } };
 
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3600e3).toISOString();
+/** A calendar date (Asia/Tokyo) this many days from today. */
+const daysFromToday = (d: number) => new Date(Date.now() + 9 * 3600e3 + d * 86400e3).toISOString().slice(0, 10);
 /** A staff member opened it, so the answer is the full case. */
 const view = (result: { body: unknown }): CaseView => result.body as CaseView;
 
@@ -25,6 +28,8 @@ export class DemoCases {
     private readonly cases: CasesService,
     private readonly referrals: ReferralsService,
     private readonly conferences: ConferencesService,
+    private readonly plans: PlansService,
+    private readonly outcomes: OutcomesService,
   ) {}
 
   async seed(municipalityId: string, users: Map<string, { id: string; agencyId: string | null; roles: Role[] }>, agencies: Map<string, string>): Promise<void> {
@@ -62,7 +67,9 @@ export class DemoCases {
     const toCentre = (await as('desk', (actor) => this.referrals.create(actor, c8050.id, { toAgencyId: a('houkatsu-kita'), kind: 'transfer', reason: '母の要介護認定申請と在宅サービスの調整', basis: 'consent', accompanied: true }))).body as { id: string };
     await as('houkatsu', (actor) => this.referrals.accept(actor, toCentre.id, { note: '来週訪問します' }));
     await as('houkatsu', (actor) => this.referrals.firstContact(actor, toCentre.id, { occurredAt: new Date().toISOString(), note: '自宅訪問。母と面談、長男は自室から出てこず。' }));
-    await as('houkatsu', (actor) => this.referrals.create(actor, c8050.id, { toAgencyId: a('shakyo-csw'), kind: 'collaboration', reason: '長男へのアウトリーチ', basis: 'support_meeting', memberIds: [c8050.household.members[1].id] }));
+    const toCsw = (await as('houkatsu', (actor) => this.referrals.create(actor, c8050.id, { toAgencyId: a('shakyo-csw'), kind: 'collaboration', reason: '長男へのアウトリーチ', basis: 'support_meeting', memberIds: [c8050.household.members[1].id] }))).body as { id: string };
+    await as('csw', (actor) => this.referrals.accept(actor, toCsw.id, { note: '訪問を重ねます' }));
+    await this.plan8050(as, a, c8050);
 
     // 2. A home buried in rubbish, reported by a neighbour.
     const hoarding = view(await as('desk', (actor) =>
@@ -117,5 +124,79 @@ export class DemoCases {
       }),
     ));
     await as('desk', (actor) => this.referrals.create(actor, double.id, { toAgencyId: a('kodomo'), kind: 'collaboration', reason: '育児負担の軽減（一時預かり等）', basis: 'consent' }));
+  }
+
+  /**
+   * The 8050 household's support plan (支援プラン): version 1 approved at a 重層的支援会議 and
+   * activated, evaluated and re-planned; version 2 (with a goal for the son's participation)
+   * approved and active, version 1 superseded and still readable.
+   */
+  private async plan8050(as: <T>(username: string, fn: (actor: Actor) => Promise<T>) => Promise<T>, a: (code: string) => string, c8050: CaseView): Promise<void> {
+    const [mother, son] = c8050.household.members.map((m) => m.id);
+    const meeting = await as('houkatsu', (actor) =>
+      this.conferences.record(actor, c8050.id, {
+        type: 'multi_agency_meeting',
+        heldAt: hoursAgo(20),
+        participantAgencyIds: [a('houkatsu-kita'), a('shakyo-csw'), a('madoguchi')],
+        summary: '本人（母）の同意を得て、支援プラン（第1版）を協議。',
+        decisions: '母の在宅生活を介護サービスで支え、長男へはCSWが月2回訪問する。3か月後に評価。',
+      }),
+    );
+    const draft = await as('houkatsu', (actor) =>
+      this.plans.create(actor, c8050.id, {
+        personWishes: '母「この家で息子と暮らし続けたい。息子に迷惑をかけたくない」。長男は面談に応じていない。',
+        goals: [
+          { term: 'long_term', text: '母が介護サービスを使いながら自宅で暮らし続ける' },
+          { term: 'short_term', text: '要介護認定を受け、訪問介護を週2回利用する' },
+          { term: 'short_term', text: '長男がCSWと顔を合わせられるようになる' },
+        ],
+        actions: [
+          { title: '要介護認定の申請支援とケアマネジャーへのつなぎ', agencyId: a('houkatsu-kita'), frequency: '随時', startOn: daysFromToday(0), dueOn: daysFromToday(21) },
+          { title: '長男への訪問（手紙・声かけ）', agencyId: a('shakyo-csw'), frequency: '月2回', dueOn: daysFromToday(30) },
+        ],
+        employmentSupport: false,
+      }),
+    );
+    const v1 = await as('houkatsu', (actor) => this.plans.activate(actor, draft.id, { personAgreedOn: daysFromToday(0), conferenceId: meeting.id }));
+    const evaluation = await as('houkatsu', (actor) =>
+      this.plans.evaluate(actor, v1.id, {
+        evaluatedOn: daysFromToday(0),
+        goalResults: [
+          { goalId: v1.goals[0].id, result: 'partly_achieved', note: '在宅生活は継続。転倒が1回あった。' },
+          { goalId: v1.goals[1].id, result: 'achieved', note: '要介護1。訪問介護を週2回利用開始。' },
+          { goalId: v1.goals[2].id, result: 'partly_achieved', note: '玄関先でCSWと短い会話ができた。' },
+        ],
+        summary: '母の生活は安定してきた。長男に変化の兆しがあり、社会参加に向けた目標を加えて再プラン。',
+        decision: 'replan',
+        conferenceId: meeting.id,
+      }),
+    );
+    const v2Draft = await as('houkatsu', (actor) => this.plans.get(actor, evaluation.nextPlanId!));
+    await as('houkatsu', (actor) =>
+      this.plans.update(actor, v2Draft.id, v2Draft.revision, {
+        personWishes: '母「息子が少しでも外に出られたら安心」。長男「人の少ない時間なら、近所の居場所を見てみてもいい」。',
+        goals: [
+          { term: 'long_term', text: '母が介護サービスを使いながら自宅で暮らし続ける' },
+          { term: 'long_term', text: '長男が地域の中に安心して過ごせる場所を持つ' },
+          { term: 'short_term', text: '長男がCSWと一緒に地域の居場所を見学する' },
+        ],
+        actions: [
+          { title: 'ケアプランの見直しと見守りの継続', agencyId: a('houkatsu-kita'), frequency: '月1回', dueOn: daysFromToday(45) },
+          { title: '長男と居場所の見学（同行）', agencyId: a('shakyo-csw'), frequency: '月2回', dueOn: daysFromToday(30) },
+        ],
+        employmentSupport: true,
+      }),
+    );
+    const approval = await as('houkatsu', (actor) =>
+      this.conferences.record(actor, c8050.id, {
+        type: 'multi_agency_meeting',
+        heldAt: hoursAgo(2),
+        participantAgencyIds: [a('houkatsu-kita'), a('shakyo-csw'), a('madoguchi')],
+        summary: '支援プラン（第2版）を協議し承認。',
+      }),
+    );
+    await as('houkatsu', (actor) => this.plans.activate(actor, v2Draft.id, { personAgreedOn: daysFromToday(0), conferenceId: approval.id }));
+    await as('houkatsu', (actor) => this.outcomes.create(actor, c8050.id, { kind: 'health_care_started', occurredOn: daysFromToday(0), memberId: mother, note: '訪問介護の利用開始' }));
+    await as('csw', (actor) => this.outcomes.create(actor, c8050.id, { kind: 'isolation_reduced', occurredOn: daysFromToday(0), memberId: son, note: 'CSWと定期的に会えるようになった' }));
   }
 }
