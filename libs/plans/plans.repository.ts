@@ -144,9 +144,9 @@ export class PlansRepository {
     return (await this.db.query<PlanRow>(`SELECT ${PLAN_COLUMNS} FROM plans p WHERE p.id = $1`, [id]))[0] ?? null;
   }
 
-  /** Locks the plan row (after its case's row: one lock order for every act on a plan). */
-  async lock(id: string): Promise<void> {
-    await this.db.query(`SELECT 1 FROM plans WHERE id = $1 FOR UPDATE`, [id]);
+  /** The plan, its row locked (after its case's row: one lock order for every act on a plan). */
+  async lockAndFind(id: string): Promise<PlanRow | null> {
+    return (await this.db.query<PlanRow>(`SELECT ${PLAN_COLUMNS} FROM plans p WHERE p.id = $1 FOR UPDATE OF p`, [id]))[0] ?? null;
   }
 
   async caseOf(id: string): Promise<string | null> {
@@ -209,8 +209,12 @@ export class PlansRepository {
     return affected === 1;
   }
 
-  async setActionTask(actionId: string, taskId: string): Promise<void> {
-    await this.db.query(`UPDATE plan_actions SET task_id = $2 WHERE id = $1`, [actionId, taskId]);
+  async setActionTasks(links: Array<{ actionId: string; taskId: string }>): Promise<void> {
+    if (!links.length) return;
+    await this.db.query(
+      `UPDATE plan_actions a SET task_id = l.task_id FROM unnest($1::uuid[], $2::uuid[]) AS l (action_id, task_id) WHERE a.id = l.action_id`,
+      [links.map((l) => l.actionId), links.map((l) => l.taskId)],
+    );
   }
 
   async close(id: string, to: 'superseded' | 'ended', supersededById: string | null): Promise<boolean> {

@@ -5,7 +5,7 @@ import { CaseAccessService, CaseRow, CasesRepository } from '@tsunagi/cases';
 import { Actor, badRequest, conflict, DomainError, newId, notFound, ruleViolation } from '@tsunagi/common';
 import { Db } from '@tsunagi/database';
 import { CalendarService } from '@tsunagi/municipalities';
-import { TasksService } from '@tsunagi/tasks';
+import { SystemTask, TasksService } from '@tsunagi/tasks';
 import { TimelineService } from '@tsunagi/timeline';
 import type { ConferenceType } from '@tsunagi/vocabularies';
 import { ActionInputDto, ActivatePlanDto, CreateEvaluationDto, CreatePlanDto, EvaluationDto, PlanDto, UpdatePlanDto } from './dto/plan.dto';
@@ -108,14 +108,9 @@ export class PlansService {
       if (!(await this.repo.activate(id, { personAgreedOn: dto.personAgreedOn, conferenceId, activatedOn: today, reviewOn, activatedById: actor.userId }))) {
         throw conflict('PLAN_NOT_DRAFT', 'The plan is no longer a draft');
       }
-      for (const a of actions) {
-        const taskId = await this.tasks.createSystem(
-          { kind: 'plan_action', title: a.title, caseId: plan.caseId, dueAt: calendar.dueAtForDate(a.dueOn), assigneeAgencyId: a.agencyId, assigneeUserId: a.assigneeUserId, sourceType: 'plan', sourceId: id },
-          { restricted: row.restricted },
-        );
-        await this.repo.setActionTask(a.id, taskId);
-      }
-      await this.openReview(plan.caseId, id, plan.version, reviewOn, row, calendar);
+      const actionTasks: SystemTask[] = actions.map((a) => ({ kind: 'plan_action', title: a.title, caseId: plan.caseId, dueAt: calendar.dueAtForDate(a.dueOn), assigneeAgencyId: a.agencyId, assigneeUserId: a.assigneeUserId, sourceType: 'plan', sourceId: id }));
+      const taskIds = await this.tasks.createSystemMany([...actionTasks, reviewTask(plan.caseId, id, plan.version, reviewOn, row, calendar)], { restricted: row.restricted });
+      await this.repo.setActionTasks(actions.map((a, i) => ({ actionId: a.id, taskId: taskIds[i] })));
       await this.timeline.append({ caseId: plan.caseId, type: 'plan.activated', entityType: 'plan', entityId: id, data: { version: plan.version, reviewOn, conferenceId, actions: actions.length, supersedes: replaced } });
       await this.audit.record({ action: 'plan.activated', entityType: 'plan', entityId: id, caseId: plan.caseId, restricted: row.restricted, changedFields: ['status', ...Object.keys(dto)] });
       return this.view(id);
@@ -189,8 +184,7 @@ export class PlansService {
     if (!caseId) throw notFound('plan');
     const { row } = await this.access.require(actor, caseId, need);
     await this.cases.lock(caseId);
-    await this.repo.lock(id);
-    return { plan: (await this.repo.findById(id))!, row };
+    return { plan: (await this.repo.lockAndFind(id))!, row };
   }
 
   /** Every action's agency is the lead or an involved agency of the case; an assignee works there. */
@@ -230,10 +224,7 @@ export class PlansService {
 
   /** The lead agency's review task (its lead worker's, when one is assigned), due on the review date. */
   private async openReview(caseId: string, planId: string, version: number, reviewOn: string, row: CaseRow, calendar: BusinessCalendar): Promise<void> {
-    await this.tasks.createSystem(
-      { kind: 'plan_review', title: `支援プランの評価（第${version}版・ケース ${row.caseNumber}）`, caseId, dueAt: calendar.dueAtForDate(reviewOn), assigneeAgencyId: row.leadAgencyId, assigneeUserId: row.leadWorkerId, sourceType: 'plan', sourceId: planId },
-      { restricted: row.restricted },
-    );
+    await this.tasks.createSystem(reviewTask(caseId, planId, version, reviewOn, row, calendar), { restricted: row.restricted });
   }
 
   /** Supersedes or ends an active plan; its open action and review tasks are cancelled. */
@@ -273,6 +264,11 @@ export class PlansService {
     const of = <T extends { planId: string }>(rows: T[], planId: string) => rows.filter((r) => r.planId === planId);
     return plans.map((p) => planView(p, of(goals, p.id), of(actions, p.id), of(evaluations, p.id)));
   }
+}
+
+/** The lead agency's review task (its lead worker's, when one is assigned), due on the review date. */
+function reviewTask(caseId: string, planId: string, version: number, reviewOn: string, row: CaseRow, calendar: BusinessCalendar): SystemTask {
+  return { kind: 'plan_review', title: `支援プランの評価（第${version}版・ケース ${row.caseNumber}）`, caseId, dueAt: calendar.dueAtForDate(reviewOn), assigneeAgencyId: row.leadAgencyId, assigneeUserId: row.leadWorkerId, sourceType: 'plan', sourceId: planId };
 }
 
 function newAction(a: ActionInputDto): NewAction {

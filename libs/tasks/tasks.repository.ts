@@ -50,6 +50,17 @@ export class TasksRepository {
     );
   }
 
+  async insertMany(tasks: NewTask[]): Promise<void> {
+    if (!tasks.length) return;
+    const rows = tasks.map((t) => ({ id: t.id, case_id: t.caseId, kind: t.kind, title: t.title, due_at: t.dueAt?.toISOString() ?? null, assignee_agency_id: t.assigneeAgencyId, assignee_user_id: t.assigneeUserId, source_type: t.sourceType, source_id: t.sourceId, created_by_id: t.createdById }));
+    await this.db.query(
+      `INSERT INTO tasks (municipality_id, id, case_id, kind, title, due_at, assignee_agency_id, assignee_user_id, source_type, source_id, created_by_id)
+       SELECT current_setting('app.municipality_id')::uuid, r.id, r.case_id, r.kind, r.title, r.due_at, r.assignee_agency_id, r.assignee_user_id, r.source_type, r.source_id, r.created_by_id
+       FROM jsonb_to_recordset($1::jsonb) AS r (id uuid, case_id uuid, kind text, title text, due_at timestamptz, assignee_agency_id uuid, assignee_user_id uuid, source_type text, source_id uuid, created_by_id uuid)`,
+      [JSON.stringify(rows)],
+    );
+  }
+
   async findById(id: string): Promise<TaskRow | null> {
     const rows = await this.db.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE t.id = $1`, [id]);
     return rows[0] ?? null;

@@ -64,13 +64,39 @@ export class TasksService {
     return id;
   }
 
+  /**
+   * Several tasks made by one rule in one act (a plan's activation), inside the caller's
+   * transaction: the same rows, due times, timeline entries and audit events as one
+   * `createSystem` each, in four statements. Returns their ids in order.
+   */
+  async createSystemMany(tasks: SystemTask[], opts: { restricted?: boolean } = {}): Promise<string[]> {
+    if (!tasks.length) return [];
+    const rows = tasks.map((task) => ({ ...task, id: newId() }));
+    await this.repo.insertMany(rows.map((t) => ({ id: t.id, caseId: t.caseId, kind: t.kind, title: t.title, dueAt: t.dueAt, assigneeAgencyId: t.assigneeAgencyId, assigneeUserId: t.assigneeUserId ?? null, sourceType: t.sourceType, sourceId: t.sourceId, createdById: null })));
+    const due = rows.filter((t) => t.dueAt && t.kind !== 'escalation');
+    if (due.length) {
+      const { calendar } = await this.calendars.current();
+      const jobs = due.flatMap((t) => {
+        const dueAt = t.dueAt!;
+        const opening = calendar.openingInstant(tokyoDate(dueAt));
+        const remind = { job: JOBS.taskRemind, entityId: t.id, runAt: opening.getTime() < dueAt.getTime() ? opening : dueAt };
+        return t.kind === 'referral_response' ? [remind] : [remind, { job: JOBS.taskDue, entityId: t.id, runAt: dueAt }];
+      });
+      await this.outbox.scheduleMany(jobs);
+    }
+    await this.timeline.appendMany(
+      rows.filter((t) => t.caseId).map((t) => ({ caseId: t.caseId!, type: 'task.created', entityType: 'task', entityId: t.id, data: { kind: t.kind, assigneeAgencyId: t.assigneeAgencyId, dueAt: t.dueAt?.toISOString() ?? null } })),
+    );
+    await this.audit.recordMany(rows.map((t) => ({ action: 'task.created', entityType: 'task', entityId: t.id, caseId: t.caseId, restricted: opts.restricted, detail: { kind: t.kind, sourceType: t.sourceType } })));
+    return rows.map((t) => t.id);
+  }
+
   /** Closes the open tasks of these kinds that came from a source (inside the caller's transaction). */
   async closeBySource(sourceType: string, sourceId: string, kinds: TaskKind[], to: 'done' | 'cancelled', note: string | null = null): Promise<number> {
     const closed = await this.repo.closeBySource(sourceType, sourceId, kinds, to, note);
-    for (const t of closed) {
-      if (t.caseId) await this.timeline.append({ caseId: t.caseId, type: to === 'done' ? 'task.completed' : 'task.cancelled', entityType: 'task', entityId: t.id, data: { automatic: true } });
-      await this.audit.record({ action: to === 'done' ? 'task.completed' : 'task.cancelled', entityType: 'task', entityId: t.id, caseId: t.caseId, detail: { automatic: true } });
-    }
+    const type = to === 'done' ? 'task.completed' : 'task.cancelled';
+    await this.timeline.appendMany(closed.filter((t) => t.caseId).map((t) => ({ caseId: t.caseId!, type, entityType: 'task', entityId: t.id, data: { automatic: true } })));
+    await this.audit.recordMany(closed.map((t) => ({ action: type, entityType: 'task', entityId: t.id, caseId: t.caseId, detail: { automatic: true } })));
     return closed.length;
   }
 

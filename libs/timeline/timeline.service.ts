@@ -57,6 +57,29 @@ export class TimelineService {
     );
   }
 
+  /** Several events in one statement, in the order given. */
+  async appendMany(events: TimelineEvent[]): Promise<void> {
+    if (!events.length) return;
+    const actor = this.cls.isActive() ? (this.cls.get(CTX_ACTOR) as Actor | undefined) : undefined;
+    const now = new Date().toISOString();
+    const rows = events.map((event) => ({
+      id: newId(),
+      case_id: event.caseId,
+      occurred_at: event.occurredAt?.toISOString() ?? now,
+      type: event.type,
+      agency_id: event.agencyId !== undefined ? event.agencyId : (actor?.agencyId ?? null),
+      entity_type: event.entityType ?? null,
+      entity_id: event.entityId ?? null,
+      data: event.data ?? {},
+    }));
+    await this.db.query(
+      `INSERT INTO case_events (municipality_id, id, case_id, occurred_at, type, actor_id, agency_id, entity_type, entity_id, data)
+       SELECT current_setting('app.municipality_id')::uuid, r.id, r.case_id, r.occurred_at, r.type, $2, r.agency_id, r.entity_type, r.entity_id, r.data
+       FROM jsonb_to_recordset($1::jsonb) AS r (id uuid, case_id uuid, occurred_at timestamptz, type text, agency_id uuid, entity_type text, entity_id uuid, data jsonb)`,
+      [JSON.stringify(rows), actor?.userId ?? null],
+    );
+  }
+
   async list(caseId: string, limit: number, after?: { occurredAt: string; id: string }): Promise<TimelineEntry[]> {
     const rows = await this.db.query(
       `SELECT id, occurred_at AS "occurredAt", type, actor_id AS "actorId", agency_id AS "agencyId",
