@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { notFound } from '@tsunagi/common';
 import { Db } from '@tsunagi/database';
+import { MunicipalitySettings, withDefaults } from '@tsunagi/municipalities';
 import type { CaseStatus, Concern, ConsentStatus, Sex } from '@tsunagi/vocabularies';
 
 export interface CaseRow {
@@ -52,6 +54,13 @@ export interface InvolvementRow {
   since: Date;
 }
 
+/** What a case's full view shows besides its row: read with it in one statement. */
+export interface CaseDetails {
+  members: MemberRow[];
+  involvements: InvolvementRow[];
+  openReferrals: Array<Record<string, unknown>>;
+}
+
 /** How the caller's agency stands to a case (DOMAIN.md rule 8). */
 export interface CaseRelation {
   isLead: boolean;
@@ -82,6 +91,16 @@ export const VISIBLE_TO_AGENCY = `(
   OR EXISTS (SELECT 1 FROM case_agencies ca WHERE ca.municipality_id = c.municipality_id AND ca.case_id = c.id AND ca.agency_id = $2)
   OR EXISTS (SELECT 1 FROM referrals r WHERE r.municipality_id = c.municipality_id AND r.case_id = c.id AND r.to_agency_id = $2 AND r.status = 'pending')
   OR ($3::boolean AND NOT c.restricted))`;
+
+/** The household, involvements and pending referrals of case `c`, as JSON arrays. */
+const DETAIL_COLUMNS = `
+  (SELECT COALESCE(json_agg(m ORDER BY m.position), '[]') FROM (
+     SELECT ${MEMBER_COLUMNS} FROM household_members WHERE municipality_id = c.municipality_id AND case_id = c.id) m) AS members,
+  (SELECT COALESCE(json_agg(i ORDER BY i.since), '[]') FROM (
+     SELECT agency_id AS "agencyId", involvement, since FROM case_agencies WHERE municipality_id = c.municipality_id AND case_id = c.id) i) AS involvements,
+  (SELECT COALESCE(json_agg(r ORDER BY r."createdAt"), '[]') FROM (
+     SELECT id, kind, status, from_agency_id AS "fromAgencyId", to_agency_id AS "toAgencyId", basis, respond_by AS "respondBy", created_at AS "createdAt"
+     FROM referrals WHERE municipality_id = c.municipality_id AND case_id = c.id AND status = 'pending') r) AS "openReferrals"`;
 
 export interface NewCase {
   id: string;
@@ -116,27 +135,44 @@ export interface NewMember extends Omit<MemberRow, 'consentObtainedAt'> {
 export class CasesRepository {
   constructor(private readonly db: Db) {}
 
+  /**
+   * What an intake needs from the municipality, in one round trip: the next case number of
+   * the fiscal year (a sequence: a rolled-back intake leaves a gap, never a duplicate) and the
+   * municipality's settings.
+   */
+  async intakeContext(fiscalYear: number): Promise<{ serial: number; settings: MunicipalitySettings }> {
+    const [row] = await this.db.query<{ n: string; settings: Partial<MunicipalitySettings> | null }>(
+      `SELECT next_case_number(m.id, $1) AS n, m.settings FROM municipalities m WHERE m.id = current_setting('app.municipality_id')::uuid`,
+      [fiscalYear],
+    );
+    if (!row) throw notFound('municipality');
+    return { serial: Number(row.n), settings: withDefaults(row.settings) };
+  }
+
   async nextCaseNumber(fiscalYear: number): Promise<number> {
     const rows = await this.db.query<{ n: string }>(`SELECT next_case_number(current_setting('app.municipality_id')::uuid, $1) AS n`, [fiscalYear]);
     return Number(rows[0].n);
   }
 
-  async insert(c: NewCase): Promise<void> {
-    await this.db.query(
-      `INSERT INTO cases (municipality_id, id, case_number, fiscal_year, channel, summary, received_at, urgency, concerns, primary_concern,
+  /** Inserts the case and answers its row as stored. */
+  async insert(c: NewCase): Promise<CaseRow> {
+    const [row] = await this.db.query<CaseRow>(
+      `INSERT INTO cases AS c (municipality_id, id, case_number, fiscal_year, channel, summary, received_at, urgency, concerns, primary_concern,
          referral_source, visitor, interpreter_language, consent_status, consent_obtained_at, restricted, household_address,
          household_district, lead_agency_id, lead_worker_id, intake_agency_id, opened_by_id, search_text, search_grams)
        VALUES (current_setting('app.municipality_id')::uuid, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-         $17, $18, $19, $18, $20, $21, $22)`,
+         $17, $18, $19, $18, $20, $21, $22)
+       RETURNING ${CASE_COLUMNS}`,
       [c.id, c.caseNumber, c.fiscalYear, c.channel, c.summary, c.receivedAt, c.urgency, c.concerns, c.primaryConcern, c.referralSource,
         c.visitor, c.interpreterLanguage, c.consentStatus, c.consentObtainedAt, c.restricted, c.householdAddress, c.householdDistrict,
         c.leadAgencyId, c.leadWorkerId, c.openedById, c.searchText, c.searchGrams],
     );
+    return row;
   }
 
-  /** One multi-row insert for the whole household. */
-  async insertMembers(caseId: string, members: NewMember[]): Promise<void> {
-    if (!members.length) return;
+  /** One multi-row insert for the whole household; answers the members as stored, in order. */
+  async insertMembers(caseId: string, members: NewMember[]): Promise<MemberRow[]> {
+    if (!members.length) return [];
     const values: unknown[] = [caseId];
     const tuples = members.map((m) => {
       const base = values.length;
@@ -144,11 +180,13 @@ export class CasesRepository {
       const p = (i: number) => `$${base + i}`;
       return `(current_setting('app.municipality_id')::uuid, ${p(1)}, $1, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}::date, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}, ${p(12)})`;
     });
-    await this.db.query(
+    const rows = await this.db.query<MemberRow>(
       `INSERT INTO household_members (municipality_id, id, case_id, position, name, name_kana, birth_date, sex, relationship, is_primary, phone, notes, consent_status, consent_obtained_at)
-       VALUES ${tuples.join(', ')}`,
+       VALUES ${tuples.join(', ')}
+       RETURNING ${MEMBER_COLUMNS}`,
       values,
     );
+    return rows.sort((x, y) => x.position - y.position);
   }
 
   async updateMember(caseId: string, m: NewMember): Promise<void> {
@@ -169,13 +207,20 @@ export class CasesRepository {
     await this.db.query(`UPDATE household_members SET is_primary = false WHERE case_id = $1 AND is_primary`, [caseId]);
   }
 
-  /** The case and how the caller's agency stands to it; null when it does not exist. */
-  async findWithRelation(id: string, agencyId: string | null): Promise<(CaseRow & CaseRelation) | null> {
+  /**
+   * The case and how the caller's agency stands to it; null when it does not exist. With
+   * `details`, its household, involved agencies and pending referrals come in the same
+   * statement (the full view of GET /cases/{id} in one round trip).
+   */
+  async findWithRelation(id: string, agencyId: string | null): Promise<(CaseRow & CaseRelation) | null>;
+  async findWithRelation(id: string, agencyId: string | null, details: true): Promise<(CaseRow & CaseRelation & CaseDetails) | null>;
+  async findWithRelation(id: string, agencyId: string | null, details = false): Promise<(CaseRow & CaseRelation & Partial<CaseDetails>) | null> {
     const rows = await this.db.query(
       `SELECT ${CASE_COLUMNS},
          (c.lead_agency_id = $2) AS "isLead",
          EXISTS (SELECT 1 FROM case_agencies ca WHERE ca.municipality_id = c.municipality_id AND ca.case_id = c.id AND ca.agency_id = $2) AS "isInvolved",
          EXISTS (SELECT 1 FROM referrals r WHERE r.municipality_id = c.municipality_id AND r.case_id = c.id AND r.to_agency_id = $2 AND r.status = 'pending') AS "isReceiving"
+         ${details ? `, ${DETAIL_COLUMNS}` : ''}
        FROM cases c WHERE c.id = $1`,
       [id, agencyId],
     );

@@ -9,7 +9,7 @@ import { buildSearchDocument, likePattern, normalizeForSearch, queryGrams } from
 import { TimelineService } from '@tsunagi/timeline';
 import type { CaseStatus, Concern } from '@tsunagi/vocabularies';
 import { CaseAccessService } from './case-access.service';
-import { CaseRow, CasesRepository, MemberRow, NewMember } from './cases.repository';
+import { CaseDetails, CaseRow, CasesRepository, MemberRow, NewMember } from './cases.repository';
 import { CaseSearchDto, CaseSummaryDto, CaseViewDto, ConsentDto, CreateCaseDto, CreateNoteDto, LocateDto, LocateResultDto, MemberDto, NoteViewDto, TimelineEntryDto, TransitionDto, UpdateCaseDto } from './dto/case.dto';
 
 /** Concerns that make a case restricted by default (rule 8). */
@@ -54,7 +54,8 @@ export class CasesService {
 
     return this.db.transaction(() =>
       this.idempotency.run('cases.create', idempotencyKey, dto, async () => {
-        const settings = await this.municipalities.settings();
+        const fiscalYear = fiscalYearOf(receivedAt);
+        const { serial, settings } = await this.repo.intakeContext(fiscalYear);
         this.checkDistrict(dto.household?.district, settings.districts);
         let leadAgencyId = actor.agencyId;
         if (volunteer || !leadAgencyId) {
@@ -63,14 +64,12 @@ export class CasesService {
         }
         const concerns = withPrimary(dto.concerns ?? [], dto.primaryConcern);
         const restricted = dto.restricted ?? concerns.some((c) => RESTRICTING_CONCERNS.includes(c));
-        const fiscalYear = fiscalYearOf(receivedAt);
-        const serial = await this.repo.nextCaseNumber(fiscalYear);
         const caseNumber = `${fiscalYear}-${String(serial).padStart(6, '0')}`;
         const primary = members.find((m) => m.isPrimary);
         const consent = primary ?? consentFields(dto.consent);
         const search = buildSearchDocument(members.flatMap((m) => [m.name, m.nameKana]));
         const id = newId();
-        await this.repo.insert({
+        const row = await this.repo.insert({
           id,
           caseNumber,
           fiscalYear,
@@ -94,11 +93,12 @@ export class CasesService {
           searchText: search.text,
           searchGrams: search.grams,
         });
-        await this.repo.insertMembers(id, members);
+        const stored = await this.repo.insertMembers(id, members);
         await this.timeline.append({ caseId: id, type: 'case.opened', entityType: 'case', entityId: id, agencyId: actor.agencyId, data: { channel: dto.channel, leadAgencyId, volunteerReport: volunteer } });
         await this.audit.record({ action: 'case.opened', entityType: 'case', entityId: id, caseId: id, restricted, changedFields: Object.keys(dto) });
         if (volunteer) return { status: 201 as const, body: { id, caseNumber } };
-        return { status: 201 as const, body: await this.view(actor, id, true) };
+        // A new case has its household and nothing else yet: the view needs no further read.
+        return { status: 201 as const, body: this.view(row, true, { members: stored, involvements: [], openReferrals: [] }) };
       }),
     );
   }
@@ -130,9 +130,9 @@ export class CasesService {
 
   async get(actor: Actor, id: string): Promise<CaseViewDto> {
     return this.db.transaction(async () => {
-      const { row } = await this.access.require(actor, id, 'read');
+      const { row, details } = await this.access.require(actor, id, 'read', { details: true });
       await this.audit.record({ action: 'case.viewed', entityType: 'case', entityId: id, caseId: id, restricted: row.restricted });
-      return this.view(actor, id, row.leadAgencyId === actor.agencyId, row);
+      return this.view(row, row.leadAgencyId === actor.agencyId, details!);
     });
   }
 
@@ -223,7 +223,7 @@ export class CasesService {
       const restricted = (set.restricted as boolean | undefined) ?? row.restricted;
       await this.timeline.append({ caseId: id, type: 'case.updated', entityType: 'case', entityId: id, data: { changedFields: changed } });
       await this.audit.record({ action: 'case.updated', entityType: 'case', entityId: id, caseId: id, restricted, changedFields: changed });
-      return this.view(actor, id, row.leadAgencyId === actor.agencyId);
+      return this.viewOf(actor, id);
     });
   }
 
@@ -252,7 +252,7 @@ export class CasesService {
       const type = closing ? 'case.closed' : row.status === 'closed' ? 'case.reopened' : 'case.status_changed';
       await this.timeline.append({ caseId: id, type, entityType: 'case', entityId: id, data: { from: row.status, to: dto.to, closureReason: dto.closureReason ?? null, note: dto.note ?? null } });
       await this.audit.record({ action: type, entityType: 'case', entityId: id, caseId: id, restricted: row.restricted, changedFields: ['status', ...(closing ? ['closureReason'] : [])], detail: { from: row.status, to: dto.to } });
-      return this.view(actor, id, row.leadAgencyId === actor.agencyId);
+      return this.viewOf(actor, id);
     });
   }
 
@@ -300,13 +300,16 @@ export class CasesService {
   }
 
   /** The full case as its readers see it; the address of a restricted case only for the lead. */
-  private async view(actor: Actor, id: string, isLead: boolean, known?: CaseRow): Promise<CaseViewDto> {
-    const row = known ?? (await this.repo.findWithRelation(id, actor.agencyId));
+  /** The case as its readers see it: the address masked for everyone but the lead agency of a restricted case. */
+  private async viewOf(actor: Actor, id: string): Promise<CaseViewDto> {
+    const row = await this.repo.findWithRelation(id, actor.agencyId, true);
     if (!row) throw notFound('case');
-    // One connection per transaction: its queries run one after another, not at once.
-    const members = await this.repo.members(id);
-    const involvements = await this.repo.involvements(id);
-    const referrals = await this.repo.openReferrals(id);
+    return this.view(row, row.leadAgencyId === actor.agencyId, row);
+  }
+
+  private view(row: CaseRow, isLead: boolean, details: CaseDetails): CaseViewDto {
+    const { members, involvements } = details;
+    const referrals = details.openReferrals.map((r) => ({ ...r, respondBy: iso(r.respondBy as string | null), createdAt: iso(r.createdAt as string) }));
     const masked = row.restricted && !isLead;
     const primary = members.find((m) => m.isPrimary);
     return {
