@@ -12,5 +12,6 @@ import { CaseNameSearch1795870000000 } from './1795870000000-CaseNameSearch';
 import { EmailNotifications1795880000000 } from './1795880000000-EmailNotifications';
 import { ReportingIndexes1795900000000 } from './1795900000000-ReportingIndexes';
 import { Plans1796000000000 } from './1796000000000-Plans';
+import { Resources1796100000000 } from './1796100000000-Resources';
 
-export const MIGRATIONS = [Foundation1795400000000, Cases1795500000000, Referrals1795600000000, ConferencesTasksNotifications1795700000000, DueTimes1795800000000, AuditChain1795850000000, CaseNameSearch1795870000000, EmailNotifications1795880000000, ReportingIndexes1795900000000, Plans1796000000000];
+export const MIGRATIONS = [Foundation1795400000000, Cases1795500000000, Referrals1795600000000, ConferencesTasksNotifications1795700000000, DueTimes1795800000000, AuditChain1795850000000, CaseNameSearch1795870000000, EmailNotifications1795880000000, ReportingIndexes1795900000000, Plans1796000000000, Resources1796100000000];

@@ -339,12 +339,13 @@ export class CasesRepository {
 
   /**
    * Whether any of these members is on the record elsewhere (they cannot be removed): named by
-   * a referral that shared their information, or the person of an outcome.
+   * a referral that shared their information, or the person of an outcome or a participation.
    */
   async membersInUse(caseId: string, memberIds: string[]): Promise<boolean> {
     const [{ named }] = await this.db.query<{ named: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM referrals WHERE case_id = $1 AND member_ids && $2::uuid[])
-           OR EXISTS (SELECT 1 FROM outcomes WHERE case_id = $1 AND member_id = ANY($2::uuid[])) AS named`,
+           OR EXISTS (SELECT 1 FROM outcomes WHERE case_id = $1 AND member_id = ANY($2::uuid[]))
+           OR EXISTS (SELECT 1 FROM participations WHERE case_id = $1 AND member_id = ANY($2::uuid[])) AS named`,
       [caseId, memberIds],
     );
     return named;

@@ -387,7 +387,7 @@ export class CasesService {
     });
     const removed = existing.filter((e) => !prepared.some((m) => m.id === e.id)).map((e) => e.id);
     if (removed.length) {
-      if (await this.repo.membersInUse(caseId, removed)) throw conflict('MEMBER_IN_USE', 'A member named by a referral or an outcome cannot be removed');
+      if (await this.repo.membersInUse(caseId, removed)) throw conflict('MEMBER_IN_USE', 'A member named by a referral, an outcome or a participation cannot be removed');
     }
     await this.repo.clearPrimary(caseId);
     await this.repo.deleteMembers(caseId, removed);

@@ -38,6 +38,13 @@ export interface AppConfig {
   smtpFrom: string;
   /** argon2id memory cost in KiB (default 65536, the library's; tests lower it to save time). */
   passwordHashMemoryKib: number;
+  /** How often the worker looks for stale resources without a verification task (ms; ≤ 60 s). */
+  resourceSweepIntervalMs: number;
+  /** Requests to the public directory per client address per window (then 429). */
+  publicRateLimit: number;
+  publicRateWindowSeconds: number;
+  /** How long a public directory answer is cached (Cache-Control max-age and in process; 0: not cached). */
+  publicCacheSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -134,6 +141,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     smtpUrl: env.SMTP_URL?.trim() ? url(env, 'SMTP_URL', ['smtp:', 'smtps:']) : null,
     smtpFrom: str(env, 'SMTP_FROM', 'tsunagi <no-reply@tsunagi.invalid>'),
     passwordHashMemoryKib: int(env, 'PASSWORD_HASH_MEMORY_KIB', 65536, 1024, 4194304),
+    resourceSweepIntervalMs: int(env, 'WORKER_RESOURCE_SWEEP_INTERVAL_MS', 30000, 100, 60000),
+    publicRateLimit: int(env, 'PUBLIC_RATE_LIMIT', 120, 1, 1000000),
+    publicRateWindowSeconds: int(env, 'PUBLIC_RATE_WINDOW_SECONDS', 60, 1, 86400),
+    publicCacheSeconds: int(env, 'PUBLIC_CACHE_SECONDS', 60, 0, 3600),
   };
 }
 

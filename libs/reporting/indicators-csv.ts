@@ -1,4 +1,6 @@
 import type { CodeCountDto, IndicatorsReportDto } from './dto/indicators.dto';
+import { participationCsvRows } from './participation-indicators';
+import { planCsvRows } from './plan-indicators';
 
 /** Excel reads UTF-8 only with a byte order mark; without it Japanese turns to mojibake. */
 export const UTF8_BOM = '\uFEFF';
@@ -50,10 +52,17 @@ export function indicatorsCsv(r: IndicatorsReportDto): string {
   addAll('エスカレーション', r.escalations.bySource);
   addAll('終結理由', r.closures.byReason);
   addAll('会議', r.conferences.byType);
+  rows.push(...planCsvRows(r.plans));
   add('国の報告項目', '新規相談受付件数', r.national.newConsultations);
   add('国の報告項目', '他制度・他機関へのつなぎ件数', r.national.handoffsToOtherAgencies);
   add('国の報告項目', '相談・情報提供のみで終了した件数', r.national.informationOnlyClosures);
   add('国の報告項目', '重層的支援会議の開催件数', r.national.multiAgencyMeetings);
+  add('国の報告項目', 'プラン作成件数', r.national.plansMade);
+  add('国の報告項目', '再プラン件数', r.national.replans);
+  add('国の報告項目', '就労支援対象者数', r.national.peopleInEmploymentSupport);
+  add('国の報告項目', '就労者数', r.national.peopleEmploymentStarted);
+  add('国の報告項目', '増収者数', r.national.peopleIncomeIncreased);
+  rows.push(...participationCsvRows(r.participation));
 
   return UTF8_BOM + csvLine(['区分', '項目', '件数']) + rows.map(csvLine).join('');
 }

@@ -8,6 +8,8 @@ import { agencyOrder } from './agency-order';
 import { businessClock } from './business-clock';
 import type { AgencyCountDto, AgencyPairCountDto, CaseIndicatorsDto, CodeCountDto, EscalationIndicatorsDto, IndicatorsReportDto, ReferralIndicatorsDto, ReportFormat } from './dto/indicators.dto';
 import { AgencyRow, AnswerTimesRow, CaseGroupRow, CodeCountRow, ReferralPairRow, ReportingRepository } from './reporting.repository';
+import { ParticipationIndicators } from './participation-indicators';
+import { outcomeCount, PlanIndicators } from './plan-indicators';
 import { round2 } from './rounding';
 
 /** Escalations come from a referral left unanswered or a follow-up left undone. */
@@ -28,6 +30,8 @@ export class IndicatorsService {
     private readonly repo: ReportingRepository,
     private readonly calendars: CalendarService,
     private readonly audit: AuditService,
+    private readonly participationIndicators: ParticipationIndicators,
+    private readonly planIndicators: PlanIndicators,
   ) {}
 
   indicators(fiscalYear: number | undefined, format: ReportFormat): Promise<IndicatorsReportDto> {
@@ -43,6 +47,8 @@ export class IndicatorsService {
       const escalations = await this.repo.escalations(from, to);
       const closures = await this.repo.closures(from, to);
       const conferences = await this.repo.conferences(from, to);
+      const plans = await this.planIndicators.section(startDate, endDate);
+      const participation = await this.participationIndicators.section(startDate, endDate, to);
       await this.audit.record({ action: 'report.viewed', entityType: 'report', detail: { report: 'indicators', fiscalYear: fy, format } });
 
       const cases = casesSection(caseGroups, agencies);
@@ -60,11 +66,18 @@ export class IndicatorsService {
         escalations: escalationSection,
         closures: { byReason: closureRows, informationOnly },
         conferences: { byType: conferenceRows },
+        plans,
+        participation,
         national: {
           newConsultations: cases.total,
           handoffsToOtherAgencies: referrals.total,
           informationOnlyClosures: informationOnly,
           multiAgencyMeetings: countOf(conferenceRows, 'multi_agency_meeting'),
+          plansMade: plans.plansMade,
+          replans: plans.replans,
+          peopleInEmploymentSupport: plans.peopleInEmploymentSupport,
+          peopleEmploymentStarted: outcomeCount(plans, 'employment_started'),
+          peopleIncomeIncreased: outcomeCount(plans, 'income_increased'),
         },
       };
     });

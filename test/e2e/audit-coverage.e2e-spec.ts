@@ -75,6 +75,24 @@ const STEPS: Record<string, Step> = {
   'POST /api/v1/plans/{id}/evaluations': (t, ctx) =>
     t.http().post(`${api}/plans/${ctx.ids.plan}/evaluations`).set(bearer(ctx.city.tokens.supervisor)).send({ evaluatedOn: new Date(Date.now() + 9 * 3600e3).toISOString().slice(0, 10), goalResults: [{ goalId: ctx.ids.goal, result: 'achieved' }], summary: '達成', decision: 'end' }),
   'POST /api/v1/cases/{id}/outcomes': (t, ctx) => t.http().post(`${api}/cases/${ctx.ids.case}/outcomes`).set(bearer(ctx.city.tokens.supervisor)).send({ kind: 'housing_secured', occurredOn: '2026-04-01' }),
+  'POST /api/v1/resources': async (t, ctx) => {
+    const res = await t.http().post(`${api}/resources`).set(bearer(ctx.city.tokens.csw)).send({ name: '網羅サロン', kind: 'salon', public: true, internalNote: '内部' });
+    ctx.ids.resource = res.body.id;
+    return res;
+  },
+  'PATCH /api/v1/resources/{id}': (t, ctx) => t.http().patch(`${api}/resources/${ctx.ids.resource}`).set(bearer(ctx.city.tokens.csw)).set('If-Match', '"1"').send({ schedule: '毎週火曜 10:00–12:00' }),
+  'POST /api/v1/resources/{id}/verify': (t, ctx) => t.http().post(`${api}/resources/${ctx.ids.resource}/verify`).set(bearer(ctx.city.tokens.csw)).send({ note: '確認' }),
+  'POST /api/v1/cases/{id}/participations': async (t, ctx) => {
+    const res = await t.http().post(`${api}/cases/${ctx.ids.case}/participations`).set(bearer(ctx.city.tokens.supervisor)).send({ resourceId: ctx.ids.resource });
+    ctx.ids.participation = res.body.id;
+    return res;
+  },
+  'POST /api/v1/participations/{id}/start': (t, ctx) => t.http().post(`${api}/participations/${ctx.ids.participation}/start`).set(bearer(ctx.city.tokens.supervisor)).send({ startedOn: new Date(Date.now() + 9 * 3600e3).toISOString().slice(0, 10) }),
+  'POST /api/v1/participations/{id}/check': (t, ctx) =>
+    t.http().post(`${api}/participations/${ctx.ids.participation}/check`).set(bearer(ctx.city.tokens.supervisor)).send({ checkedOn: new Date(Date.now() + 9 * 3600e3).toISOString().slice(0, 10), attending: true }),
+  'POST /api/v1/participations/{id}/end': (t, ctx) =>
+    t.http().post(`${api}/participations/${ctx.ids.participation}/end`).set(bearer(ctx.city.tokens.supervisor)).send({ endedOn: new Date(Date.now() + 9 * 3600e3).toISOString().slice(0, 10), reason: 'goal_met' }),
+  'POST /api/v1/cases/{id}/unmet-needs': (t, ctx) => t.http().post(`${api}/cases/${ctx.ids.case}/unmet-needs`).set(bearer(ctx.city.tokens.supervisor)).send({ concern: 'isolation', description: '近くに居場所がない' }),
 };
 
 describe('audit coverage: every mutating route of the OpenAPI document leaves an audit event', () => {

@@ -112,7 +112,10 @@ describe('reports: fiscal-year indicators and where hand-offs stall', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     const { desk, csw, houkatsu, houkatsu2, minsei } = city.agencies;
-    expect(res.body).toEqual({
+    // Plans and participation have their own sections, checked by their own tests (no plan was made here).
+    const { plans, participation: _participation, ...counted } = res.body;
+    expect([plans.plansMade, plans.replans, plans.evaluations.total, plans.peopleInEmploymentSupport]).toEqual([0, 0, 0, 0]);
+    expect(counted).toEqual({
       fiscalYear: 2025,
       label: '令和7年度',
       period: { from: '2025-04-01', to: '2026-03-31' },
@@ -155,7 +158,7 @@ describe('reports: fiscal-year indicators and where hand-offs stall', () => {
       },
       closures: { byReason: rows('closureReasons', { information_only: 1, suspended: 1 }), informationOnly: 1 },
       conferences: { byType: rows('conferenceTypes', { support_meeting: 1, multi_agency_meeting: 1 }) },
-      national: { newConsultations: 6, handoffsToOtherAgencies: 6, informationOnlyClosures: 1, multiAgencyMeetings: 1 },
+      national: { newConsultations: 6, handoffsToOtherAgencies: 6, informationOnlyClosures: 1, multiAgencyMeetings: 1, plansMade: 0, replans: 0, peopleInEmploymentSupport: 0, peopleEmploymentStarted: 0, peopleIncomeIncreased: 0 },
     });
 
     // The business hours above are the municipality calendar's own.
@@ -189,7 +192,7 @@ describe('reports: fiscal-year indicators and where hand-offs stall', () => {
     expect(now.closures).toEqual({ byReason: rows('closureReasons', { resolved: 1 }), informationOnly: 0 });
     expect(now.conferences.byType).toEqual(rows('conferenceTypes', { case_review: 1 }));
     expect(now.escalations.total).toBe(0);
-    expect(now.national).toEqual({ newConsultations: current === 2026 ? 1 : 0, handoffsToOtherAgencies: 1, informationOnlyClosures: 0, multiAgencyMeetings: 0 });
+    expect(now.national).toEqual({ newConsultations: current === 2026 ? 1 : 0, handoffsToOtherAgencies: 1, informationOnlyClosures: 0, multiAgencyMeetings: 0, plansMade: 0, replans: 0, peopleInEmploymentSupport: 0, peopleEmploymentStarted: 0, peopleIncomeIncreased: 0 });
 
     // Without fiscalYear: the current one.
     const byDefault = await get(city.tokens.supervisor, '/reports/indicators');

@@ -221,6 +221,20 @@ describe('support plans (支援プラン): made with the person, reviewed on tim
     const audit = await get(city.tokens.auditor, `/audit?caseId=${h.caseId}&limit=200`);
     const actions = audit.body.items.map((e: { action: string }) => e.action);
     for (const action of ['plan.created', 'plan.updated', 'plan.activated', 'plan.evaluated', 'plan.superseded', 'plan.viewed', 'plan.listed', 'outcome.recorded', 'outcome.listed']) expect(actions).toContain(action);
+
+    // The indicators of the year: one plan made, one re-plan, the evaluation and the outcomes.
+    const report = await get(city.tokens.supervisor, '/reports/indicators');
+    expect(report.status).toBe(200);
+    expect(report.body.national).toEqual(expect.objectContaining({ plansMade: 1, replans: 1, peopleInEmploymentSupport: 1, peopleEmploymentStarted: 1, peopleIncomeIncreased: 1, multiAgencyMeetings: 2 }));
+    const byCode = (rows: Array<{ code: string; count: number }>) => Object.fromEntries(rows.map((r) => [r.code, r.count]));
+    expect(byCode(report.body.plans.evaluations.byDecision)).toEqual({ continue: 0, replan: 1, end: 0 });
+    expect(byCode(report.body.plans.evaluations.goalResults)).toEqual({ achieved: 1, partly_achieved: 1, not_achieved: 0 });
+    expect(byCode(report.body.plans.outcomesByKind)).toEqual(expect.objectContaining({ employment_started: 1, income_increased: 1, health_care_started: 1, housing_secured: 0 }));
+    const csv = await get(city.tokens.supervisor, '/reports/indicators?format=csv');
+    expect(csv.text).toContain('国の報告項目,プラン作成件数,1');
+    expect(csv.text).toContain('国の報告項目,再プラン件数,1');
+    expect(csv.text).toContain('国の報告項目,就労者数,1');
+    expect(csv.text).toContain('国の報告項目,増収者数,1');
   });
 
   it('ends a plan, cancelling what is left of it, and refuses the bad inputs of the contract', async () => {

@@ -15,6 +15,7 @@ import { NotificationsHttpModule } from '@tsunagi/notifications';
 import { PlansHttpModule } from '@tsunagi/plans';
 import { RedisModule } from '@tsunagi/redis';
 import { ReferralsHttpModule } from '@tsunagi/referrals';
+import { ResourcesHttpModule } from '@tsunagi/resources';
 import { ReportingHttpModule } from '@tsunagi/reporting';
 import { StaffModule } from '@tsunagi/staff';
 import { SupervisionModule } from '@tsunagi/supervision';
@@ -51,6 +52,7 @@ export class ApiModule {
         ConferencesHttpModule,
         ReferralsHttpModule,
         PlansHttpModule,
+        ResourcesHttpModule,
         SupervisionModule,
         ReportingHttpModule,
         HealthModule,

@@ -13,6 +13,7 @@ import { QUEUES, redisOptionsFromUrl } from '@tsunagi/jobs';
 import { NotificationsModule } from '@tsunagi/notifications';
 import { OutboxModule } from '@tsunagi/outbox';
 import { RedisModule } from '@tsunagi/redis';
+import { ResourcesModule } from '@tsunagi/resources';
 import { TimelineModule } from '@tsunagi/timeline';
 import { AuditSealer } from './audit/audit-sealer';
 import { EmailDispatcher } from './notifications/email-dispatcher';
@@ -21,6 +22,7 @@ import { DueTimesProcessor } from './due-times/due-times.processor';
 import { OutboxRelay } from './due-times/outbox-relay';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { MaintenanceScheduler } from './maintenance/maintenance.scheduler';
+import { ResourceVerificationSweeper } from './resources/resource-verification-sweeper';
 
 /** Every processor class with the jobs it handles: checked against the registry at boot. */
 export const PROCESSORS = [MaintenanceProcessor, DueTimesProcessor];
@@ -50,9 +52,10 @@ export class WorkerModule {
         IdempotencyModule,
         EscalationsModule,
         NotificationsModule,
+        ResourcesModule,
         HealthModule,
       ],
-      providers: [...PROCESSORS, MaintenanceScheduler, OutboxRelay, DueSweeper, AuditSealer, EmailDispatcher],
+      providers: [...PROCESSORS, MaintenanceScheduler, OutboxRelay, DueSweeper, AuditSealer, EmailDispatcher, ResourceVerificationSweeper],
     })
     class ConfiguredWorkerModule {}
     return ConfiguredWorkerModule;

@@ -2,6 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { AGENCY_KINDS } from '@tsunagi/vocabularies';
+import { ParticipationIndicatorsDto } from './participation-indicators.dto';
+import { PlanIndicatorsDto } from './plan-indicators.dto';
 
 export const REPORT_FORMATS = ['json', 'csv'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -98,6 +100,11 @@ export class NationalIndicatorsDto {
   @ApiProperty({ type: 'integer', minimum: 0, description: '他制度・他機関へのつなぎ: referrals made in the year' }) handoffsToOtherAgencies: number;
   @ApiProperty({ type: 'integer', minimum: 0, description: '相談・情報提供のみで終了: closures in the year with reason information_only' }) informationOnlyClosures: number;
   @ApiProperty({ type: 'integer', minimum: 0, description: '重層的支援会議の開催件数: multi_agency_meetings held in the year' }) multiAgencyMeetings: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'プラン作成件数: cases whose first plan was activated in the year' }) plansMade: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: '再プラン件数: later plan versions activated in the year' }) replans: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: '就労支援対象者数: people with a plan activated in the year that includes employment support' }) peopleInEmploymentSupport: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: '就労者数: people with an employment_started outcome in the year' }) peopleEmploymentStarted: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: '増収者数: people with an income_increased outcome in the year' }) peopleIncomeIncreased: number;
 }
 
 export class IndicatorsReportDto {
@@ -109,5 +116,7 @@ export class IndicatorsReportDto {
   @ApiProperty({ type: EscalationIndicatorsDto }) escalations: EscalationIndicatorsDto;
   @ApiProperty({ type: ClosureIndicatorsDto }) closures: ClosureIndicatorsDto;
   @ApiProperty({ type: ConferenceIndicatorsDto }) conferences: ConferenceIndicatorsDto;
+  @ApiProperty({ type: () => PlanIndicatorsDto, description: '支援プラン: plans made, re-plans, evaluations, employment support and outcomes' }) plans: PlanIndicatorsDto;
+  @ApiProperty({ type: () => ParticipationIndicatorsDto, description: '参加支援と地域づくり: participation support, the resource directory and unmet needs' }) participation: ParticipationIndicatorsDto;
   @ApiProperty({ type: NationalIndicatorsDto, description: 'National programme items available from the records kept today' }) national: NationalIndicatorsDto;
 }

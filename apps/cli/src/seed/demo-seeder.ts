@@ -3,6 +3,7 @@ import { AgenciesService } from '@tsunagi/agencies';
 import { MunicipalitiesService } from '@tsunagi/municipalities';
 import { ProvisioningService, UsersService } from '@tsunagi/staff';
 import { DemoCases } from './demo-cases';
+import { DemoResources } from './demo-resources';
 import type { AgencyKind, Role } from '@tsunagi/vocabularies';
 
 export const DEMO_CODE = 'demo';
@@ -47,6 +48,7 @@ export class DemoSeeder {
     private readonly agencies: AgenciesService,
     private readonly users: UsersService,
     private readonly demoCases: DemoCases,
+    private readonly demoResources: DemoResources,
   ) {}
 
   /** Creates みどり市 once; later runs find it and change nothing. */
@@ -70,6 +72,7 @@ export class DemoSeeder {
         ],
       });
       await this.demoCases.seed(municipality.id, users, ids);
+      await this.demoResources.seed(municipality.id, users);
     });
     return { created: true };
   }
