@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { DomainError, FieldError } from './domain-error';
 
@@ -64,8 +65,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const reply = ctx.getResponse<FastifyReply>();
-    const request = ctx.getRequest<FastifyRequest>();
+    this.respond(exception, ctx.getRequest<FastifyRequest>(), ctx.getResponse<FastifyReply>());
+  }
+
+  /** Also answers Fastify's own refusals before any route runs (its `frameworkErrors` hook). */
+  respond(exception: unknown, request: FastifyRequest | undefined, reply: FastifyReply): void {
     const body = this.toProblem(exception);
     body.requestId = String(request?.id ?? '');
     if (body.status >= 500) {
@@ -94,11 +98,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       if (sqlState && UNAVAILABLE_SQLSTATES.has(sqlState)) return unavailable();
       return problem(500, 'INTERNAL', 'Unexpected error');
     }
+    // PostgreSQL refusing a new connection ("the database system is starting up", 57P03;
+    // "too many clients", 53300) reaches us from the pool as a bare driver error.
+    if (exception instanceof DatabaseError && exception.code && UNAVAILABLE_SQLSTATES.has(exception.code)) return unavailable();
     const err = exception as { statusCode?: number; code?: string; message?: string } | undefined;
     if (err?.code && UNAVAILABLE_NODE_CODES.has(err.code)) return unavailable();
     if (err?.message && /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Connection is closed/i.test(err.message)) {
       return unavailable();
     }
+    if (err?.code === 'FST_ERR_BAD_URL') return problem(400, 'MALFORMED_URL', 'The request path is not validly percent-encoded');
+    if (err?.code === 'FST_ERR_MAX_PARAM_LENGTH') return problem(400, 'MALFORMED_URL', 'A path segment is longer than any identifier');
     // Fastify's own errors (body parser, content type, size) carry a 4xx statusCode.
     if (typeof err?.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       const status = err.statusCode;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { DataSource, EntityManager } from 'typeorm';
+import { DomainError } from '@tsunagi/common/domain-error';
 import { CTX_ACTOR, CTX_ENTITY_MANAGER, CTX_MUNICIPALITY, type Actor } from '@tsunagi/common/request-context';
 
 /**
@@ -13,6 +14,14 @@ import { CTX_ACTOR, CTX_ENTITY_MANAGER, CTX_MUNICIPALITY, type Actor } from '@ts
  * its audit event and outbox rows.
  */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The connection died under the transaction (PostgreSQL restarted or failed over): TypeORM
+ * has released the runner on the connection's error event, and the act's next query would
+ * fail as "already released", a 500. It is an outage like any other: 503, retry shortly
+ * (with the same Idempotency-Key where the act takes one).
+ */
+const connectionLost = () => new DomainError('unavailable', 'SERVICE_UNAVAILABLE', 'The service is temporarily unavailable; retry shortly');
 
 @Injectable()
 export class Db {
@@ -39,12 +48,15 @@ export class Db {
         try {
           result = await fn(runner.manager);
         } catch (error) {
+          if (runner.isReleased && !(error instanceof DomainError)) throw connectionLost();
           await runner.query('ROLLBACK').catch(() => undefined);
           throw error;
         } finally {
           this.cls.set(CTX_ENTITY_MANAGER, undefined);
         }
-        await runner.query('COMMIT');
+        await runner.query('COMMIT').catch((error: unknown) => {
+          throw runner.isReleased ? connectionLost() : error;
+        });
         return result;
       } finally {
         await runner.release();

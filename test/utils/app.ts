@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
+import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { createApiApp } from '../../apps/api/src/bootstrap';
 import { AppConfig, loadConfig } from '@tsunagi/config';
@@ -27,8 +28,11 @@ function env(name: string): string {
   return value;
 }
 
-/** A fresh database cloned from the migrated template, and the api on it. */
-export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * A fresh database cloned from the migrated template, and the api on it. With `logStream`
+ * the api logs (at LOG_LEVEL, `silent` unless overridden) go there instead of nowhere.
+ */
+export async function startTestApp(overrides: Record<string, string> = {}, options: { logStream?: DestinationStream } = {}): Promise<TestApp> {
   const adminUrl = env(ENV.adminUrl);
   const databaseName = `${TEST_DB_PREFIX}${env(ENV.runId)}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl });
@@ -59,7 +63,7 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
     PASSWORD_HASH_MEMORY_KIB: '4096',
     ...overrides,
   });
-  const app = await createApiApp(config, { logger: false });
+  const app = await createApiApp(config, options.logStream ? { logStream: options.logStream } : { logger: false });
   const inspector = new Client({ connectionString: config.databaseUrl });
   await inspector.connect();
   return {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AgenciesHttpModule } from '@tsunagi/agencies';
 import { AuditHttpModule, AuditModule } from '@tsunagi/audit';
 import { CasesHttpModule } from '@tsunagi/cases';
@@ -27,11 +28,12 @@ import { OutboxModule } from '@tsunagi/outbox';
 import { MetaController } from './meta/meta.controller';
 
 export class ApiModule {
-  static forConfig(config: AppConfig) {
+  /** `logStream` sends the logs somewhere other than stdout (tests read them back). */
+  static forConfig(config: AppConfig, options: { logStream?: DestinationStream } = {}) {
     @Module({
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot({ pinoHttp: pinoHttpOptions(config), forRoutes: ['*path'] }),
+        LoggerModule.forRoot({ pinoHttp: { ...pinoHttpOptions(config), stream: options.logStream }, forRoutes: ['*path'] }),
         ClsModule.forRoot({
           global: true,
           middleware: { mount: true, generateId: true, idGenerator: (req: { id?: string }) => String(req.id ?? '') },

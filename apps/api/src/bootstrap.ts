@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import helmet from '@fastify/helmet';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import type { AppConfig } from '@tsunagi/config';
-import { createValidationPipe, ProblemDto } from '@tsunagi/common';
+import { createValidationPipe, ProblemDetailsFilter, ProblemDto } from '@tsunagi/common';
 import { ApiModule } from './api.module';
 
 export const API_PREFIX = 'api/v1';
@@ -16,7 +18,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 const DOCS_CSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'";
 
 /** Builds the api (Fastify), used by main.ts and by the e2e tests alike. */
-export async function createApiApp(config: AppConfig, options: { logger?: boolean } = {}): Promise<NestFastifyApplication> {
+export async function createApiApp(config: AppConfig, options: { logger?: boolean; logStream?: DestinationStream } = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
@@ -28,8 +30,10 @@ export async function createApiApp(config: AppConfig, options: { logger?: boolea
       (req as typeof req & { id?: string }).id = id;
       return id;
     },
+    // A malformed URL or an over-long path parameter is refused before routing: as problem+json too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => new ProblemDetailsFilter().respond(error, request, reply),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forConfig(config), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forConfig(config, { logStream: options.logStream }), adapter, {
     bufferLogs: true,
     abortOnError: false,
     logger: options.logger === false ? false : undefined,
