@@ -38,6 +38,16 @@ describe('people and privacy: restricted cases, staff who move, residents who co
     const marked = await get(city.tokens.auditor, `/audit?restricted=true&caseId=${dv.body.id}&action=case.viewed`);
     expect(marked.body.items.length).toBeGreaterThanOrEqual(3);
     expect(marked.body.items.every((e: { restricted: boolean }) => e.restricted)).toBe(true);
+    // The trail does not name it to another agency's supervisor either: not by case, not among
+    // restricted events, not in the case ids of list events; the lead agency's supervisor sees its reads.
+    expect((await get(other, `/audit?caseId=${dv.body.id}`)).body.items).toEqual([]);
+    const otherRestricted = await get(other, '/audit?restricted=true&limit=200');
+    expect(otherRestricted.status).toBe(200);
+    expect(otherRestricted.body.items.filter((e: { caseId: string | null }) => e.caseId === dv.body.id)).toEqual([]);
+    const otherAll = await get(other, '/audit?limit=200');
+    expect(JSON.stringify(otherAll.body.items)).not.toContain(dv.body.id);
+    const leadSupervisor = await get(city.tokens.supervisor, `/audit?caseId=${dv.body.id}&action=case.viewed`);
+    expect(leadSupervisor.body.items.length).toBeGreaterThanOrEqual(3);
     // Only the lead agency or a supervisor who sees it may lift the restriction.
     expect((await t.http().patch(`${api}/cases/${dv.body.id}`).set(bearer(city.tokens.csw)).set('If-Match', '"1"').send({ restricted: false })).status).toBe(403);
     expect((await t.http().patch(`${api}/cases/${dv.body.id}`).set(bearer(other)).set('If-Match', '"1"').send({ restricted: false })).status).toBe(404);
