@@ -16,6 +16,7 @@ export const REDACT_PATHS = [
   '*.newPassword',
   '*.currentPassword',
   '*.accessToken',
+  '*.token',
   '*.name',
   '*.nameKana',
   '*.address',

@@ -30,7 +30,7 @@ export interface AppConfig {
   sweepIntervalMs: number;
   /** How often the worker relays the outbox to Redis when it is idle (ms). */
   relayIntervalMs: number;
-  /** Due-time jobs a worker process runs at once. */
+  /** Due-time jobs a worker process runs at once (handed to the database in batches, so hundreds cost little). */
   workerConcurrency: number;
   /** SMTP server for e-mailed notifications (smtp:// or smtps://); unset: no e-mail is sent. */
   smtpUrl: string | null;
@@ -137,7 +137,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trustProxy: bool(env, 'TRUST_PROXY', false),
     sweepIntervalMs: int(env, 'WORKER_SWEEP_INTERVAL_MS', 10000, 100, 60000),
     relayIntervalMs: int(env, 'WORKER_RELAY_INTERVAL_MS', 250, 10, 10000),
-    workerConcurrency: int(env, 'WORKER_CONCURRENCY', 8, 1, 256),
+    workerConcurrency: int(env, 'WORKER_CONCURRENCY', 200, 1, 1000),
     smtpUrl: env.SMTP_URL?.trim() ? url(env, 'SMTP_URL', ['smtp:', 'smtps:']) : null,
     smtpFrom: str(env, 'SMTP_FROM', 'tsunagi <no-reply@tsunagi.invalid>'),
     passwordHashMemoryKib: int(env, 'PASSWORD_HASH_MEMORY_KIB', 65536, 1024, 4194304),

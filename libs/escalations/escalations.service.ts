@@ -63,18 +63,53 @@ export class EscalationsService {
     return 'done';
   }
 
+  /**
+   * Due jobs of one kind and municipality together (the worker's batches, the sweep). Task
+   * escalations run set-based in one transaction; the other kinds one by one. When a batch
+   * fails, each of its jobs is tried alone, so a bad row holds up only itself: the result
+   * gives each id its outcome, or the error it failed with alone.
+   */
+  async runMany(job: DueJob, municipalityId: string, entityIds: string[]): Promise<Map<string, DueOutcome | Error>> {
+    const ids = [...new Set(entityIds)];
+    if (job === JOBS.taskDue && ids.length > 1) {
+      try {
+        return await this.db.forMunicipality(municipalityId, () => this.tasksDue(ids));
+      } catch (error) {
+        this.logger.warn({ job, count: ids.length, err: (error as Error).message }, 'batch failed; running its jobs one by one');
+      }
+    }
+    const outcomes = new Map<string, DueOutcome | Error>();
+    for (const id of ids) {
+      outcomes.set(id, await this.run(job, municipalityId, id).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
+    }
+    return outcomes;
+  }
+
   /** A task whose due time passed while open escalates to its agency's supervisors. */
   private async taskDue(id: string): Promise<DueOutcome> {
-    const t = await this.repo.lockTask(id);
-    if (!t || t.status !== 'open' || t.escalatedAt || !t.dueAt || new Date(t.dueAt).getTime() > Date.now()) return 'skipped';
-    if (t.kind === 'referral_response' || t.kind === 'escalation') return 'skipped';
-    const title = t.caseNumber ? `期限超過: フォローアップが未完了です（ケース ${t.caseNumber}）` : '期限超過: フォローアップが未完了です';
-    await this.repo.insertEscalation({ caseId: t.caseId, title, agencyId: t.assigneeAgencyId, sourceType: 'task', sourceId: id });
-    await this.repo.markTaskEscalated(id);
-    await this.notifications.notifySupervisors([t.assigneeAgencyId], { kind: 'task.escalated', title, caseId: t.caseId, entityType: 'task', entityId: id }, { restricted: t.restricted });
-    if (t.caseId) await this.timeline.append({ caseId: t.caseId, type: 'task.escalated', entityType: 'task', entityId: id, agencyId: null, data: { kind: t.kind, assigneeAgencyId: t.assigneeAgencyId } });
-    await this.audit.record({ action: 'task.escalated', entityType: 'task', entityId: id, caseId: t.caseId, restricted: t.restricted, actorId: null, detail: { kind: t.kind } });
-    return 'done';
+    return (await this.tasksDue([id])).get(id) ?? 'skipped';
+  }
+
+  /**
+   * The same for many tasks in one transaction, a statement per step rather than per task.
+   * Each task is re-checked as alone (open, due, not escalated yet), so a task that moved on,
+   * or that another worker escalated first, is skipped.
+   */
+  private async tasksDue(ids: string[]): Promise<Map<string, DueOutcome>> {
+    const outcomes = new Map<string, DueOutcome>(ids.map((id) => [id, 'skipped']));
+    const due = await this.repo.markDueTasksEscalated(ids, new Date());
+    if (!due.length) return outcomes;
+    const titled = due.map((t) => ({ t, title: t.caseNumber ? `期限超過: フォローアップが未完了です（ケース ${t.caseNumber}）` : '期限超過: フォローアップが未完了です' }));
+    await this.repo.insertEscalations(titled.map(({ t, title }) => ({ caseId: t.caseId, title, agencyId: t.assigneeAgencyId, sourceType: 'task', sourceId: t.id })));
+    await this.notifications.notifySupervisorsMany(
+      titled.map(({ t, title }) => ({ agencyIds: [t.assigneeAgencyId], notification: { kind: 'task.escalated', title, caseId: t.caseId, entityType: 'task', entityId: t.id }, restricted: t.restricted })),
+    );
+    await this.timeline.appendMany(
+      due.filter((t) => t.caseId).map((t) => ({ caseId: t.caseId!, type: 'task.escalated', entityType: 'task', entityId: t.id, agencyId: null, data: { kind: t.kind, assigneeAgencyId: t.assigneeAgencyId } })),
+    );
+    await this.audit.recordMany(due.map((t) => ({ action: 'task.escalated', entityType: 'task', entityId: t.id, caseId: t.caseId, restricted: t.restricted, actorId: null, detail: { kind: t.kind } })));
+    for (const t of due) outcomes.set(t.id, 'done');
+    return outcomes;
   }
 
   /** Rule 5: no first contact within the hand-off days — the referrer checks on the person. */

@@ -16,14 +16,25 @@ export interface NewNotification {
 export class NotificationsRepository {
   constructor(private readonly db: Db) {}
 
+  /** Every notification in one statement. */
   async insertMany(items: NewNotification[]): Promise<void> {
-    for (const n of items) {
-      await this.db.query(
-        `INSERT INTO notifications (municipality_id, id, recipient_user_id, recipient_agency_id, kind, title, case_id, entity_type, entity_id)
-         VALUES (current_setting('app.municipality_id')::uuid, $1, $2, $3, $4, $5, $6, $7, $8)`,
-        [newId(), n.recipientUserId ?? null, n.recipientAgencyId ?? null, n.kind, n.title, n.caseId ?? null, n.entityType ?? null, n.entityId ?? null],
-      );
-    }
+    if (!items.length) return;
+    await this.db.query(
+      `INSERT INTO notifications (municipality_id, id, recipient_user_id, recipient_agency_id, kind, title, case_id, entity_type, entity_id)
+       SELECT current_setting('app.municipality_id')::uuid, r.id, r.recipient_user_id, r.recipient_agency_id, r.kind, r.title, r.case_id, r.entity_type, r.entity_id
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::uuid[])
+         AS r (id, recipient_user_id, recipient_agency_id, kind, title, case_id, entity_type, entity_id)`,
+      [
+        items.map(() => newId()),
+        items.map((n) => n.recipientUserId ?? null),
+        items.map((n) => n.recipientAgencyId ?? null),
+        items.map((n) => n.kind),
+        items.map((n) => n.title),
+        items.map((n) => n.caseId ?? null),
+        items.map((n) => n.entityType ?? null),
+        items.map((n) => n.entityId ?? null),
+      ],
+    );
   }
 
   /** Active supervisors of each agency. */

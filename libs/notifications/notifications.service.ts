@@ -31,29 +31,41 @@ export class NotificationsService {
    * no supervisor: the intake agency's supervisors instead — except on a restricted case,
    * whose existence must not reach another agency: then the agency's own staff (its queue).
    */
-  async notifySupervisors(agencyIds: string[], n: Omit<NewNotification, 'recipientUserId' | 'recipientAgencyId'>, opts: { restricted?: boolean } = {}): Promise<void> {
-    const unique = [...new Set(agencyIds)];
-    const supervisors = await this.repo.supervisorsOf(unique);
-    const out: NewNotification[] = [];
+  notifySupervisors(agencyIds: string[], n: Omit<NewNotification, 'recipientUserId' | 'recipientAgencyId'>, opts: { restricted?: boolean } = {}): Promise<void> {
+    return this.notifySupervisorsMany([{ agencyIds, notification: n, restricted: opts.restricted }]);
+  }
+
+  /** The same for several acts at once (the worker's batches): one read of the supervisors, one insert. */
+  async notifySupervisorsMany(items: Array<{ agencyIds: string[]; notification: Omit<NewNotification, 'recipientUserId' | 'recipientAgencyId'>; restricted?: boolean }>): Promise<void> {
+    if (!items.length) return;
     const intake = (await this.municipalities.settings()).intakeAgencyId;
-    for (const agencyId of unique) {
-      const own = supervisors.filter((s) => s.agencyId === agencyId);
-      if (own.length) {
-        out.push(...own.map((s) => ({ ...n, recipientUserId: s.id })));
-      } else if (!opts.restricted && intake && intake !== agencyId) {
-        const fallback = await this.repo.supervisorsOf([intake]);
-        out.push(...(fallback.length ? fallback.map((s) => ({ ...n, recipientUserId: s.id })) : [{ ...n, recipientAgencyId: intake }]));
-      } else {
-        out.push({ ...n, recipientAgencyId: agencyId });
+    const agencies = new Set(items.flatMap((i) => i.agencyIds));
+    if (intake) agencies.add(intake);
+    const supervisors = await this.repo.supervisorsOf([...agencies]);
+    const supervisorsOf = (agencyId: string) => supervisors.filter((s) => s.agencyId === agencyId);
+    const out: NewNotification[] = [];
+    for (const { agencyIds, notification: n, restricted } of items) {
+      const seen = new Set<string>();
+      const add = (o: NewNotification) => {
+        const key = `${o.recipientUserId ?? ''}/${o.recipientAgencyId ?? ''}`;
+        if (seen.has(key)) return;
+        seen.add(key);
+        out.push(o);
+      };
+      for (const agencyId of new Set(agencyIds)) {
+        const own = supervisorsOf(agencyId);
+        if (own.length) {
+          own.forEach((s) => add({ ...n, recipientUserId: s.id }));
+        } else if (!restricted && intake && intake !== agencyId) {
+          const fallback = supervisorsOf(intake);
+          if (fallback.length) fallback.forEach((s) => add({ ...n, recipientUserId: s.id }));
+          else add({ ...n, recipientAgencyId: intake });
+        } else {
+          add({ ...n, recipientAgencyId: agencyId });
+        }
       }
     }
-    const seen = new Set<string>();
-    await this.repo.insertMany(out.filter((o) => {
-      const key = `${o.recipientUserId ?? ''}/${o.recipientAgencyId ?? ''}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    }));
+    await this.repo.insertMany(out);
   }
 
   notifyAgency(agencyId: string, n: Omit<NewNotification, 'recipientUserId' | 'recipientAgencyId'>): Promise<void> {

@@ -8,6 +8,7 @@ import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { LoginLimiter } from './login-limiter';
 import { MeService } from './me.service';
+import { PrincipalResolver } from './principals';
 import { configurePasswordHashing } from './passwords';
 import { ProvisioningService } from './provisioning.service';
 import { TokenKeys } from './token-keys';
@@ -18,8 +19,8 @@ import { UsersService } from './users.service';
 @Module({
   imports: [AgenciesModule, MunicipalitiesModule],
   controllers: [AuthController, UsersController],
-  providers: [{ provide: TokenKeys, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new TokenKeys(config.jwtSecret) }, UsersRepository, UsersService, AuthService, LoginLimiter, MeService, ProvisioningService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [UsersService, ProvisioningService],
+  providers: [{ provide: TokenKeys, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new TokenKeys(config.jwtSecret) }, UsersRepository, UsersService, AuthService, LoginLimiter, MeService, ProvisioningService, PrincipalResolver, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [UsersService, ProvisioningService, PrincipalResolver],
 })
 export class StaffModule {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {

@@ -26,6 +26,7 @@ import { HealthModule } from '@tsunagi/health';
 import { IdempotencyModule } from '@tsunagi/idempotency';
 import { OutboxModule } from '@tsunagi/outbox';
 import { MetaController } from './meta/meta.controller';
+import { QueueDashboardModule } from './queue-dashboard/queue-dashboard.module';
 
 export class ApiModule {
   /** `logStream` sends the logs somewhere other than stdout (tests read them back). */
@@ -58,6 +59,7 @@ export class ApiModule {
         SupervisionModule,
         ReportingHttpModule,
         HealthModule,
+        QueueDashboardModule,
       ],
       controllers: [MetaController],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],

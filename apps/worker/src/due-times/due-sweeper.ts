@@ -43,14 +43,22 @@ export class DueSweeper extends PeriodicTask {
     const openedToday = now.getTime() >= new Date(`${today}T${DEFAULT_OPENING}:00+09:00`).getTime();
     const reminderBefore = new Date(new Date(`${today}T00:00:00+09:00`).getTime() + (openedToday ? 86400000 : 0));
     const rows: Array<{ municipality_id: string; job: string; entity_id: string }> = await this.dataSource.query('SELECT municipality_id, job, entity_id FROM due_work($1, $2)', [reminderBefore, BATCH]);
-    let done = 0;
+    // One batch per job and municipality (a task escalation batch is one transaction).
+    const batches = new Map<string, { job: DueJob; municipalityId: string; ids: string[] }>();
     for (const row of rows) {
-      if (this.stopped) break;
       if (!(DUE_JOBS as readonly string[]).includes(row.job)) continue;
-      try {
-        if ((await this.escalations.run(row.job as DueJob, row.municipality_id, row.entity_id)) === 'done') done++;
-      } catch (error) {
-        this.logger.warn({ job: row.job, err: (error as Error).message }, 'sweep item failed; the next sweep retries');
+      const key = `${row.job}/${row.municipality_id}`;
+      const batch = batches.get(key) ?? { job: row.job as DueJob, municipalityId: row.municipality_id, ids: [] };
+      batch.ids.push(row.entity_id);
+      batches.set(key, batch);
+    }
+    let done = 0;
+    for (const { job, municipalityId, ids } of batches.values()) {
+      if (this.stopped) break;
+      const outcomes = await this.escalations.runMany(job, municipalityId, ids);
+      for (const outcome of outcomes.values()) {
+        if (outcome === 'done') done++;
+        else if (outcome instanceof Error) this.logger.warn({ job, err: outcome.message }, 'sweep item failed; the next sweep retries');
       }
     }
     if (done) this.logger.log({ done }, 'sweep re-delivered due work');
