@@ -1,6 +1,7 @@
-// Two projects: unit tests beside the code they test, e2e tests over HTTP against real
-// PostgreSQL and Redis (test/e2e). Both compile TypeScript with swc: same decorators and
-// metadata as the build, a fraction of ts-jest's time; `npm test` type-checks first.
+// Three projects: unit tests beside the code they test, e2e tests over HTTP against real
+// PostgreSQL and Redis (test/e2e), and fault tests (test/faults, `npm run test:faults` only:
+// minutes, not seconds). All compile TypeScript with swc: same decorators and metadata as
+// the build, a fraction of ts-jest's time; `npm test` type-checks first.
 const path = require('path');
 const root = path.resolve(__dirname, '..');
 
@@ -43,6 +44,16 @@ module.exports = {
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
+    },
+    {
+      // Fault tests: each file starts its own PostgreSQL and Redis and runs the built api and
+      // worker as processes it can kill and restart (npm run test:faults builds them first).
+      displayName: 'faults',
+      rootDir: root,
+      testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'],
+      transform,
+      moduleNameMapper,
+      testEnvironment: 'node',
     },
   ],
 };

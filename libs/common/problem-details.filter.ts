@@ -96,16 +96,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof QueryFailedError) {
       const sqlState = (exception.driverError as { code?: string } | undefined)?.code;
       if (sqlState && UNAVAILABLE_SQLSTATES.has(sqlState)) return unavailable();
+      // The connection died under the query (PostgreSQL shutting down): no SQLSTATE then.
+      if (isConnectionLoss(exception.driverError)) return unavailable();
       return problem(500, 'INTERNAL', 'Unexpected error');
     }
     // PostgreSQL refusing a new connection ("the database system is starting up", 57P03;
     // "too many clients", 53300) reaches us from the pool as a bare driver error.
     if (exception instanceof DatabaseError && exception.code && UNAVAILABLE_SQLSTATES.has(exception.code)) return unavailable();
     const err = exception as { statusCode?: number; code?: string; message?: string } | undefined;
-    if (err?.code && UNAVAILABLE_NODE_CODES.has(err.code)) return unavailable();
-    if (err?.message && /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Connection is closed/i.test(err.message)) {
-      return unavailable();
-    }
+    if (isConnectionLoss(err)) return unavailable();
     if (err?.code === 'FST_ERR_BAD_URL') return problem(400, 'MALFORMED_URL', 'The request path is not validly percent-encoded');
     if (err?.code === 'FST_ERR_MAX_PARAM_LENGTH') return problem(400, 'MALFORMED_URL', 'A path segment is longer than any identifier');
     // Fastify's own errors (body parser, content type, size) carry a 4xx statusCode.
@@ -118,6 +117,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     return problem(500, 'INTERNAL', 'Unexpected error');
   }
+}
+
+/** The driver's own errors when PostgreSQL or Redis cannot be reached or the connection dies. */
+function isConnectionLoss(err: { code?: string; message?: string } | undefined): boolean {
+  if (err?.code && UNAVAILABLE_NODE_CODES.has(err.code)) return true;
+  return !!err?.message && /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Connection is closed/i.test(err.message);
 }
 
 function unavailable(): ProblemDetails {
