@@ -5,12 +5,15 @@ import { Db } from '@tsunagi/database';
 import { CalendarService } from '@tsunagi/municipalities';
 import { REFERRAL_STATUSES, VOCABULARIES } from '@tsunagi/vocabularies';
 import { agencyOrder } from './agency-order';
-import { businessClock } from './business-clock';
+import { businessClock, calendarKey } from './business-clock';
 import type { AgencyCountDto, AgencyPairCountDto, CaseIndicatorsDto, CodeCountDto, EscalationIndicatorsDto, IndicatorsReportDto, ReferralIndicatorsDto, ReportFormat } from './dto/indicators.dto';
-import { AgencyRow, AnswerTimesRow, CaseGroupRow, CodeCountRow, ReferralPairRow, ReportingRepository } from './reporting.repository';
+import { AgencyRow, CodeCountRow, MiddleRow, ReportingRepository, TallyRow } from './reporting.repository';
 import { ParticipationIndicators } from './participation-indicators';
 import { outcomeCount, PlanIndicators } from './plan-indicators';
 import { round2 } from './rounding';
+
+/** Above this many answers of a year without a stored business time, the report reads every answer of the year instead. */
+const MAX_UNTIMED = 20_000;
 
 /** Escalations come from a referral left unanswered or a follow-up left undone. */
 const ESCALATION_SOURCES: CodeCountDto[] = [
@@ -18,10 +21,25 @@ const ESCALATION_SOURCES: CodeCountDto[] = [
   { code: 'task', label: 'フォローアップ', count: 0 },
 ];
 
+/** Referrals made in the year between two agencies, by status, and how many were re-routes. */
+interface ReferralPair {
+  fromAgencyId: string;
+  toAgencyId: string;
+  total: number;
+  pending: number;
+  accepted: number;
+  declined: number;
+  withdrawn: number;
+  reroutes: number;
+}
+
 /**
  * The fiscal-year indicators (CONTRACT.md "Supervision and reporting", DOMAIN.md
  * "Reporting"): every number is a count over records, restricted cases included, no case
  * content. Sections are named objects so plans, participation and resources can join later.
+ * Counts and medians come from the running totals the database keeps as records change
+ * (ReportingRepository.tallies and the answer-time middles): exact at every moment, and a
+ * year of a large city costs a few thousand rows.
  */
 @Injectable()
 export class IndicatorsService {
@@ -41,21 +59,19 @@ export class IndicatorsService {
       await this.repo.tuneForReport();
       const { calendar } = await this.calendars.current();
       const agencies = await this.repo.agencies();
-      const caseGroups = await this.repo.caseGroups(from, to);
-      const pairs = await this.repo.referralPairs(from, to);
-      const answers = await this.answerTimes(from, to, startDate, endDate, calendar);
+      const tallies = await this.repo.tallies(fy);
+      const medianHours = medianHoursOf(await this.repo.elapsedMiddle(fy));
+      const medianBusinessHours = await this.medianBusinessHours(fy, from, to, startDate, endDate, calendar);
       const escalations = await this.repo.escalations(from, to);
-      const closures = await this.repo.closures(from, to);
-      const conferences = await this.repo.conferences(from, to);
       const plans = await this.planIndicators.section(startDate, endDate);
       const participation = await this.participationIndicators.section(startDate, endDate, to);
       await this.audit.record({ action: 'report.viewed', entityType: 'report', detail: { report: 'indicators', fiscalYear: fy, format } });
 
-      const cases = casesSection(caseGroups, agencies);
+      const cases = casesSection(tallies, agencies);
       const escalationSection = escalationsSection(escalations);
-      const referrals = referralsSection(pairs, answers, escalationSection, agencies);
-      const closureRows = byCode('closureReasons', toMap(closures));
-      const conferenceRows = byCode('conferenceTypes', toMap(conferences));
+      const referrals = referralsSection(referralPairs(tallies), medianHours, medianBusinessHours, escalationSection, agencies);
+      const closureRows = byCode('closureReasons', counts(tallies, 'closure'));
+      const conferenceRows = byCode('conferenceTypes', counts(tallies, 'conference'));
       const informationOnly = countOf(closureRows, 'information_only');
       return {
         fiscalYear: fy,
@@ -84,54 +100,76 @@ export class IndicatorsService {
   }
 
   /**
-   * Times to answer of the referrals answered in the year. The business clock spans the year
-   * and the one before it, which holds nearly every referral answered in the year; when one
-   * was made earlier still, the clock is widened to it and the figures computed again.
+   * The median business hours to answer of the referrals answered in the year, on the
+   * municipality calendar as it is now. The clock spans the year and the one before it, which
+   * holds nearly every referral answered in the year; when one was made earlier still, the
+   * clock is widened to it and the figure computed again. Stored business times on another
+   * calendar (it has just changed; the worker recomputes them) are not used, nor many pending
+   * ones: every answer of the year is then read.
    */
-  private async answerTimes(from: Date, to: Date, startDate: string, endDate: string, calendar: BusinessCalendar): Promise<AnswerTimesRow> {
-    const first = await this.repo.answerTimes(from, to, businessClock(calendar, addMonthsToDate(startDate, -12), endDate));
-    if (!first.outsideClock || !first.firstCreatedAt) return first;
-    return this.repo.answerTimes(from, to, businessClock(calendar, tokyoDate(new Date(first.firstCreatedAt)), endDate));
+  private async medianBusinessHours(fy: number, from: Date, to: Date, startDate: string, endDate: string, calendar: BusinessCalendar): Promise<number | null> {
+    const key = calendarKey(calendar);
+    const widened = (firstCreatedUs: string | null) => businessClock(calendar, tokyoDate(new Date(Number(firstCreatedUs) / 1000)), endDate);
+    let clock = businessClock(calendar, addMonthsToDate(startDate, -12), endDate);
+    // Many answers not timed yet (a bulk load the worker has not caught up with): reading them all costs less.
+    if ((await this.repo.untimedAnswers(fy, MAX_UNTIMED)) < MAX_UNTIMED) {
+      let middle = await this.repo.businessMiddle(fy, key, clock);
+      if (middle.outsideClock && middle.firstCreatedUs) {
+        clock = widened(middle.firstCreatedUs);
+        middle = await this.repo.businessMiddle(fy, key, clock);
+      }
+      if (middle.counted === middle.answered) return medianHoursOf(middle);
+    }
+    let all = await this.repo.answerTimes(from, to, clock);
+    if (all.outsideClock && all.firstCreatedUs) all = await this.repo.answerTimes(from, to, widened(all.firstCreatedUs));
+    return round2(all.medianBusinessHours);
   }
 }
 
-/** Cases received in the year, rolled up from the case pass's two groupings. */
-function casesSection(groups: CaseGroupRow[], agencies: AgencyRow[]): CaseIndicatorsDto {
+/**
+ * percentile_cont(0.5) of the times in hours, as PostgreSQL computes it from the two middle
+ * values (µs → float8 hours, then the mean of the two when their count is even), rounded.
+ */
+function medianHoursOf(middle: MiddleRow): number | null {
+  if (!middle.answered || middle.lo === null || middle.hi === null) return null;
+  const lo = Number(middle.lo) / 3_600_000_000;
+  const hi = Number(middle.hi) / 3_600_000_000;
+  return round2(middle.answered % 2 ? lo : lo + 0.5 * (hi - lo));
+}
+
+/** Cases received in the year, from their tallies. */
+function casesSection(tallies: TallyRow[], agencies: AgencyRow[]): CaseIndicatorsDto {
   const kindOf = new Map(agencies.map((a) => [a.id, a.kind]));
   const byAgency = new Map<string, number>();
-  const byChannel = new Map<string, number>();
-  const byPrimary = new Map<string, number>();
   const byKind = new Map<string, number>();
-  const byConcern = new Map<string, number>();
   let total = 0;
-  let cswHandled = 0;
-  for (const g of groups) {
-    if (g.level === 1) {
-      // A set of concerns: each concern in it counts the set's cases once.
-      for (const concern of new Set(g.concerns)) add(byConcern, concern, g.count);
-      continue;
-    }
-    total += g.count;
-    if (g.csw) cswHandled += g.count;
-    add(byAgency, g.intakeAgencyId!, g.count);
-    add(byChannel, g.channel!, g.count);
-    if (g.primaryConcern) add(byPrimary, g.primaryConcern, g.count);
-    const kind = kindOf.get(g.intakeAgencyId!);
-    if (kind) add(byKind, kind, g.count);
+  for (const t of tallies) {
+    if (t.count !== 'intake') continue;
+    total += t.n;
+    add(byAgency, t.key!, t.n);
+    const kind = kindOf.get(t.key!);
+    if (kind) add(byKind, kind, t.n);
   }
   return {
     total,
-    byChannel: byCode('channels', byChannel),
-    byConcern: byCode('concerns', byConcern),
-    byPrimaryConcern: byCode('concerns', byPrimary),
+    byChannel: byCode('channels', counts(tallies, 'channel')),
+    byConcern: byCode('concerns', counts(tallies, 'concern')),
+    byPrimaryConcern: byCode('concerns', counts(tallies, 'primary')),
     byAgency: agencyRows(agencies, byAgency),
     byAgencyKind: byCode('agencyKinds', byKind),
-    cswHandled,
+    cswHandled: tallies.find((t) => t.count === 'csw')?.n ?? 0,
   };
 }
 
-/** Referrals made in the year (from the pairs), answer times of those answered in it, escalated referrals. */
-function referralsSection(pairs: ReferralPairRow[], answers: AnswerTimesRow, escalations: EscalationIndicatorsDto, agencies: AgencyRow[]): ReferralIndicatorsDto {
+/** Referrals made in the year per agency pair, from their tallies. */
+function referralPairs(tallies: TallyRow[]): ReferralPair[] {
+  return tallies
+    .filter((t) => t.count === 'pair')
+    .map((t) => ({ fromAgencyId: t.key!, toAgencyId: t.otherKey!, total: t.n, pending: t.pending, accepted: t.accepted, declined: t.declined, withdrawn: t.withdrawn, reroutes: t.reroutes }));
+}
+
+/** Referrals made in the year (from the pairs), median times to answer of those answered in it, escalated referrals. */
+function referralsSection(pairs: ReferralPair[], medianHours: number | null, medianBusinessHours: number | null, escalations: EscalationIndicatorsDto, agencies: AgencyRow[]): ReferralIndicatorsDto {
   const byStatus = new Map<string, number>();
   let total = 0;
   let reroutes = 0;
@@ -147,8 +185,8 @@ function referralsSection(pairs: ReferralPairRow[], answers: AnswerTimesRow, esc
     declined: byStatus.get('declined') ?? 0,
     reroutes,
     escalations: countOf(escalations.bySource, 'referral'),
-    medianHoursToAnswer: round2(answers.medianHours),
-    medianBusinessHoursToAnswer: round2(answers.medianBusinessHours),
+    medianHoursToAnswer: medianHours,
+    medianBusinessHoursToAnswer: medianBusinessHours,
   };
 }
 
@@ -163,9 +201,10 @@ function add(map: Map<string, number>, key: string, n: number): void {
   map.set(key, (map.get(key) ?? 0) + n);
 }
 
-function toMap(rows: { code: string; count: number }[]): Map<string, number> {
+/** One count of the tallies by its key (a code). */
+function counts(tallies: TallyRow[], count: TallyRow['count']): Map<string, number> {
   const map = new Map<string, number>();
-  for (const r of rows) add(map, r.code, r.count);
+  for (const t of tallies) if (t.count === count) add(map, t.key!, t.n);
   return map;
 }
 
@@ -184,7 +223,7 @@ function agencyRows(agencies: AgencyRow[], counts: Map<string, number>): AgencyC
 }
 
 /** Pairs with referrals, most first; ties in report order of the referring, then the receiving agency. */
-function pairRows(pairs: ReferralPairRow[], agencies: AgencyRow[]): AgencyPairCountDto[] {
+function pairRows(pairs: ReferralPair[], agencies: AgencyRow[]): AgencyPairCountDto[] {
   const byId = new Map(agencies.map((a) => [a.id, a]));
   const order = agencyOrder(agencies);
   return pairs

@@ -10,29 +10,16 @@ export interface AgencyRow {
 }
 
 /**
- * One pass over the cases received in a period, two groupings: `byAgency` rows (level 0)
- * by intake agency × channel × primary concern × handled by a CSW; `byConcerns` rows
- * (level 1) by the set of concerns, expanded per concern by the caller.
+ * A fiscal year's counts from report_tallies (see the ReportingRollups migration), as the
+ * report shows them: cases by `intake` agency (key), `channel`, `primary` concern, `csw`
+ * (handled by a CSW); `concern`; `closure` reason; `conference` type; referrals by `pair` of
+ * agencies (key → otherKey) with their statuses and re-routes.
  */
-export interface CaseGroupRow {
-  level: 0 | 1;
-  intakeAgencyId: string | null;
-  channel: string | null;
-  primaryConcern: string | null;
-  csw: boolean | null;
-  concerns: string[] | null;
-  count: number;
-}
-
-export interface CodeCountRow {
-  code: string;
-  count: number;
-}
-
-export interface ReferralPairRow {
-  fromAgencyId: string;
-  toAgencyId: string;
-  total: number;
+export interface TallyRow {
+  count: 'intake' | 'channel' | 'primary' | 'csw' | 'concern' | 'closure' | 'conference' | 'pair';
+  key: string | null;
+  otherKey: string | null;
+  n: number;
   pending: number;
   accepted: number;
   declined: number;
@@ -40,10 +27,31 @@ export interface ReferralPairRow {
   reroutes: number;
 }
 
+export interface CodeCountRow {
+  code: string;
+  count: number;
+}
+
+/** The middle of a year's answer times in µs: the values at positions ⌊(n−1)/2⌋ and ⌊n/2⌋ (equal when n is odd). */
+export interface MiddleRow {
+  /** answered referrals of the year */
+  answered: number;
+  lo: string | null;
+  hi: string | null;
+}
+
+/** The middle of a year's business times to answer, from the stored times and the few still pending. */
+export interface BusinessMiddleRow extends MiddleRow {
+  /** answers with a business time on the calendar asked for, stored or computed now: all of them when it equals `answered` */
+  counted: number;
+  /** pending answers made before the clock's first day (their business time could not be read) */
+  outsideClock: number;
+  firstCreatedUs: string | null;
+}
+
 export interface AnswerTimesRow {
   answered: number;
-  firstCreatedAt: Date | null;
-  medianHours: number | null;
+  firstCreatedUs: string | null;
   medianBusinessHours: number | null;
   /** answered referrals made before the clock's first day (their business hours are missing) */
   outsideClock: number;
@@ -66,26 +74,61 @@ export interface HandoffStatsRow {
 }
 
 /**
- * Reading the business clock (business-clock.ts) in SQL. `instants(...)` turns timestamps
- * into epoch ms and the index of their Tokyo date on the clock (plain arithmetic: UTC+9,
- * no daylight saving), each computed once per row: the OFFSET 0 keeps PostgreSQL from
- * inlining the projection back into every place that reads it. `clockAt` then reads the
- * business ms at that instant. Parameters: $3 the clock's first day number, $4 business ms
- * before each day, $5 each day's opening (epoch ms, Infinity when closed), $6 the opening
- * window. NULL outside the clock.
+ * Reading the business clock (business-clock.ts) in SQL, in whole µs. `instants(...)` turns
+ * timestamps into epoch µs and the index of their Tokyo date on the clock (integer
+ * arithmetic: UTC+9, no daylight saving; instants from 1970), each computed once per row: the
+ * OFFSET 0 keeps PostgreSQL from inlining the projection back into every place that reads it.
+ * `clockAt` then reads the business µs at that instant. Parameters: $3 the clock's first day
+ * number, $4 business µs before each day, $5 each day's opening (epoch µs, NULL when closed),
+ * $6 the opening window. NULL outside the clock. The same reading as clock_reading() in SQL
+ * (the worker's), so a business time computed here equals the stored one.
  */
 function instants(...columns: string[]): string {
-  return columns
-    .map((c) => `date_part('epoch', ${c}) * 1000 AS ${alias(c)}_ms, floor((date_part('epoch', ${c}) * 1000 + 32400000) / 86400000)::int - $3::int + 1 AS ${alias(c)}_day`)
-    .join(', ');
+  return columns.map((c) => `epoch_us(${c}) AS ${alias(c)}_us, ((epoch_us(${c}) + 32400000000) / 86400000000)::int - $3::int + 1 AS ${alias(c)}_day`).join(', ');
 }
 function clockAt(column: string): string {
   const a = alias(column);
   // (SELECT $n) makes each array an init-plan value read in place: a bare parameter costs several times more per subscript.
-  return `((SELECT $4::float8[])[${a}_day] + LEAST(GREATEST(${a}_ms - (SELECT $5::float8[])[${a}_day], 0), $6::float8))`;
+  return `((SELECT $4::bigint[])[${a}_day] + LEAST(GREATEST(${a}_us - (SELECT $5::bigint[])[${a}_day], 0), $6::bigint))`;
 }
-const alias = (column: string) => column.replace(/^r\./, '');
-const clockParams = (clock: BusinessClock) => [clock.firstDay, clock.beforeMs, clock.openFromMs, clock.openMs];
+const alias = (column: string) => column.replace(/^[rt]\./, '');
+const clockParams = (clock: BusinessClock) => [clock.firstDay, clock.beforeUs, clock.openFromUs, clock.openUs];
+/** µs to hours in float8, as percentile_cont reads them */
+const HOURS = '::float8 / 3600000000';
+
+/** The width of a histogram bucket of answer times, µs (tally_bucket() in SQL). */
+const BUCKET_US = 600_000_000;
+/** Answer times in whole minutes are counted by value in report_tallies, not indexed (tally_minute() in SQL). */
+const MINUTE_US = 60_000_000;
+
+/**
+ * The middle values of a year's answer times from a histogram (`buckets`: bucket, n) and the
+ * values in it (`values`: v and its weight w, a query with `span` in scope): the histogram says
+ * which bucket(s) hold positions ⌊(n−1)/2⌋ and ⌊n/2⌋, and only their values are read and
+ * ordered — times in whole minutes as one row per value, weighted by how many there are.
+ */
+function middleOf(buckets: string, values: string): string {
+  return `buckets AS (${buckets}),
+       placed AS (SELECT bucket, n, (sum(n) OVER (ORDER BY bucket) - n)::bigint AS before FROM buckets),
+       total AS (SELECT coalesce(sum(n), 0)::bigint AS n FROM buckets),
+       positions AS (SELECT (n - 1) / 2 AS lo, n / 2 AS hi FROM total WHERE n > 0),
+       span AS (
+         SELECT min(bucket) AS first, max(bucket) AS last, min(bucket)::bigint * ${BUCKET_US} AS low, (max(bucket)::bigint + 1) * ${BUCKET_US} AS high,
+                min(before) AS before
+         FROM placed, positions WHERE (lo >= before AND lo < before + n) OR (hi >= before AND hi < before + n)
+       ),
+       ranked AS (
+         SELECT v, w, sum(w) OVER (ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - w + (SELECT before FROM span) AS first_position
+         FROM (${values}) x
+       )`;
+}
+const MIDDLE = `(SELECT v FROM ranked, positions WHERE positions.lo >= first_position AND positions.lo < first_position + w)::text AS lo,
+              (SELECT v FROM ranked, positions WHERE positions.hi >= first_position AND positions.hi < first_position + w)::text AS hi`;
+/** The times in whole minutes of the span, from report_tallies (`measure` and any other condition). */
+const exactInSpan = (condition: string) =>
+  `SELECT exact_minute::bigint * ${MINUTE_US} AS v, sum(n) AS w FROM report_tallies
+   WHERE ${condition} AND exact_minute IS NOT NULL AND bucket BETWEEN (SELECT first FROM span) AND (SELECT last FROM span)
+   GROUP BY exact_minute HAVING sum(n) <> 0`;
 
 /** Answered by the receiver: withdrawals also set answered_at but are the referrer's act. */
 const ANSWERED = `r.status IN ('accepted', 'declined')`;
@@ -93,8 +136,12 @@ const ANSWERED = `r.status IN ('accepted', 'declined')`;
 /**
  * Counts for reports, over the whole municipality (row-level security scopes every statement
  * to it; nothing here filters by agency or restriction: reports show counts, never content).
- * Every statement is one aggregate pass over an index range of the period, half-open
- * `from <= t < toExclusive`, so each record counts in exactly one period.
+ * The fiscal-year indicators read the running totals the database keeps as records change
+ * (report_tallies, answer_times: see the ReportingRollups migration), a few thousand rows a
+ * year whatever the size of the city; what has no totals (escalations, the hand-off summary
+ * over any period, business times when the calendar has just changed) is one aggregate pass
+ * over an index range of the period, half-open `from <= t < toExclusive`, so each record
+ * counts in exactly one period.
  */
 @Injectable()
 export class ReportingRepository {
@@ -114,71 +161,114 @@ export class ReportingRepository {
   }
 
   /**
-   * Cases received in the period in one pass, grouped to roll up the total, channels, primary
-   * concerns, intake agencies and their kinds (level 0) and concerns (level 1). A case is
-   * handled by a CSW when a social_welfare_council agency took it in, leads it, is involved
-   * in it, or accepted a referral of it.
+   * Every count of a fiscal year but escalations, from its tallies: a few thousand rows read,
+   * a few hundred answered (one per agency pair, channel, concern …), whatever the size of the year.
    */
-  caseGroups(from: Date, to: Date): Promise<CaseGroupRow[]> {
+  tallies(fiscalYear: number): Promise<TallyRow[]> {
     return this.db.query(
-      `WITH csw AS (SELECT id FROM agencies WHERE kind = 'social_welfare_council'),
-       csw_cases AS (
-         SELECT case_id FROM case_agencies WHERE agency_id IN (SELECT id FROM csw)
-         UNION
-         -- A referral is made after its case was received (receivedAt is never in the future),
-         -- so those of the period's cases were all made since the period began.
-         SELECT case_id FROM referrals WHERE created_at >= $1 AND to_agency_id IN (SELECT id FROM csw) AND status = 'accepted'
-       ),
-       received AS (
-         SELECT c.intake_agency_id, c.channel, c.primary_concern, c.concerns,
-                (c.intake_agency_id IN (SELECT id FROM csw) OR c.lead_agency_id IN (SELECT id FROM csw) OR h.case_id IS NOT NULL) AS csw
-         FROM cases c LEFT JOIN csw_cases h ON h.case_id = c.id
-         WHERE c.received_at >= $1 AND c.received_at < $2
+      `WITH counted AS (
+         SELECT measure, agency_id, other_agency_id, code, detail, flag, sum(n)::int AS n
+         FROM report_tallies WHERE fiscal_year = $1 AND measure IN ('case', 'concern', 'closure', 'conference', 'referral')
+         GROUP BY measure, agency_id, other_agency_id, code, detail, flag HAVING sum(n) <> 0
+       ), cases AS (
+         -- GROUPING: 7 by intake agency, 11 by channel, 13 by primary concern, 14 by CSW flag
+         SELECT GROUPING(agency_id, code, detail, flag) AS grouped, agency_id, code, detail, flag, sum(n)::int AS n
+         FROM counted WHERE measure = 'case'
+         GROUP BY GROUPING SETS ((agency_id), (code), (detail), (flag))
        )
-       SELECT GROUPING(intake_agency_id)::int AS level, intake_agency_id AS "intakeAgencyId", channel, primary_concern AS "primaryConcern", csw,
-              concerns, count(*)::int AS count
-       FROM received
-       GROUP BY GROUPING SETS ((intake_agency_id, channel, primary_concern, csw), (concerns))`,
-      [from, to],
+       SELECT CASE grouped WHEN 7 THEN 'intake' WHEN 11 THEN 'channel' WHEN 13 THEN 'primary' ELSE 'csw' END AS count,
+              CASE grouped WHEN 7 THEN agency_id::text WHEN 11 THEN code WHEN 13 THEN detail END AS key,
+              NULL AS "otherKey", n, 0 AS pending, 0 AS accepted, 0 AS declined, 0 AS withdrawn, 0 AS reroutes
+       FROM cases WHERE (grouped <> 13 OR detail IS NOT NULL) AND (grouped <> 14 OR flag)
+       UNION ALL
+       SELECT measure, code, NULL, sum(n)::int, 0, 0, 0, 0, 0 FROM counted WHERE measure IN ('concern', 'closure', 'conference') GROUP BY measure, code
+       UNION ALL
+       SELECT 'pair', agency_id::text, other_agency_id::text, sum(n)::int,
+              COALESCE(sum(n) FILTER (WHERE code = 'pending'), 0)::int, COALESCE(sum(n) FILTER (WHERE code = 'accepted'), 0)::int,
+              COALESCE(sum(n) FILTER (WHERE code = 'declined'), 0)::int, COALESCE(sum(n) FILTER (WHERE code = 'withdrawn'), 0)::int,
+              COALESCE(sum(n) FILTER (WHERE flag), 0)::int
+       FROM counted WHERE measure = 'referral' GROUP BY agency_id, other_agency_id`,
+      [fiscalYear],
     );
   }
 
+  /** Answers of a fiscal year without a stored business time, counted up to `limit` (an index range of pending rows only). */
+  async untimedAnswers(fiscalYear: number, limit: number): Promise<number> {
+    const [row] = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM answer_times WHERE fiscal_year = $1 AND business_us IS NULL LIMIT $2) pending`,
+      [fiscalYear, limit],
+    );
+    return row.n;
+  }
+
+  /** The middle elapsed times (µs) of the referrals answered (accepted or declined) in a fiscal year. */
+  async elapsedMiddle(fiscalYear: number): Promise<MiddleRow> {
+    const rows = await this.db.query<MiddleRow>(
+      `WITH ${middleOf(
+        `SELECT bucket, sum(n) AS n FROM report_tallies WHERE fiscal_year = $1 AND measure = 'answer_elapsed' GROUP BY bucket HAVING sum(n) <> 0`,
+        `SELECT elapsed_us AS v, 1 AS w FROM answer_times
+         WHERE fiscal_year = $1 AND elapsed_us % ${MINUTE_US} <> 0 AND elapsed_us >= (SELECT low FROM span) AND elapsed_us < (SELECT high FROM span)
+         UNION ALL
+         ${exactInSpan(`fiscal_year = $1 AND measure = 'answer_elapsed'`)}`,
+      )}
+       SELECT (SELECT n FROM total)::int AS answered, ${MIDDLE}`,
+      [fiscalYear],
+    );
+    return rows[0];
+  }
+
   /**
-   * Referrals made in the period per agency pair, by status, with re-routes: a referral made
-   * on a case after an earlier referral of that case had been declined (the decline's answer
-   * came before this referral was made, in this period or any earlier one).
+   * The middle business times (µs) of the referrals answered in a fiscal year on a calendar:
+   * those the worker stored under its key, and those still pending computed here on the clock
+   * given. When `counted` falls short of `answered`, times stored under another calendar remain
+   * (it changed and the worker is not done): use `answerTimes` instead.
    */
-  referralPairs(from: Date, to: Date): Promise<ReferralPairRow[]> {
-    return this.db.query(
-      `SELECT r.from_agency_id AS "fromAgencyId", r.to_agency_id AS "toAgencyId", count(*)::int AS total,
-              count(*) FILTER (WHERE r.status = 'pending')::int AS pending,
-              count(*) FILTER (WHERE r.status = 'accepted')::int AS accepted,
-              count(*) FILTER (WHERE r.status = 'declined')::int AS declined,
-              count(*) FILTER (WHERE r.status = 'withdrawn')::int AS withdrawn,
-              count(*) FILTER (WHERE d.first_declined_at < r.created_at)::int AS reroutes
-       FROM referrals r
-       LEFT JOIN (
-         SELECT case_id, min(answered_at) AS first_declined_at FROM referrals
-         WHERE status = 'declined' AND answered_at < $2 GROUP BY case_id
-       ) d ON d.case_id = r.case_id
-       WHERE r.created_at >= $1 AND r.created_at < $2
-       GROUP BY r.from_agency_id, r.to_agency_id`,
-      [from, to],
+  async businessMiddle(fiscalYear: number, calendarKey: string, clock: BusinessClock): Promise<BusinessMiddleRow> {
+    const rows = await this.db.query<BusinessMiddleRow>(
+      `WITH pending AS (
+         SELECT created_at_us, ${clockAt('answered_at')} - ${clockAt('created_at')} AS v
+         FROM (
+           SELECT ${instants('r.created_at', 'r.answered_at')}
+           FROM answer_times t JOIN referrals r ON r.municipality_id = t.municipality_id AND r.id = t.referral_id
+           WHERE t.fiscal_year = $1 AND t.business_us IS NULL
+           OFFSET 0
+         ) p
+       ),
+       ${middleOf(
+         `SELECT bucket, sum(n) AS n FROM (
+            SELECT bucket, n FROM report_tallies WHERE fiscal_year = $1 AND measure = 'answer_business' AND code = $2
+            UNION ALL SELECT tally_bucket(v), 1 FROM pending WHERE v IS NOT NULL
+          ) b GROUP BY bucket HAVING sum(n) <> 0`,
+         `SELECT business_us AS v, 1 AS w FROM answer_times
+          WHERE calendar = $2 AND fiscal_year = $1 AND business_us IS NOT NULL AND business_us % ${MINUTE_US} <> 0
+            AND business_us >= (SELECT low FROM span) AND business_us < (SELECT high FROM span)
+          UNION ALL
+          ${exactInSpan(`fiscal_year = $1 AND measure = 'answer_business' AND code = $2`)}
+          UNION ALL
+          SELECT v, 1 FROM pending WHERE v >= (SELECT low FROM span) AND v < (SELECT high FROM span)`,
+       )}
+       SELECT (SELECT coalesce(sum(n), 0) FROM report_tallies WHERE fiscal_year = $1 AND measure = 'answer_elapsed')::int AS answered,
+              (SELECT n FROM total)::int AS counted,
+              (SELECT count(*) FROM pending WHERE v IS NULL)::int AS "outsideClock",
+              (SELECT min(created_at_us) FROM pending)::text AS "firstCreatedUs",
+              ${MIDDLE}`,
+      [fiscalYear, calendarKey, ...clockParams(clock)],
     );
+    return rows[0];
   }
 
   /**
-   * Referrals answered (accepted or declined) in the period: how many, the earliest made, and
-   * the median time to answer in elapsed and in business hours on the given clock.
+   * Referrals answered (accepted or declined) in the period, all read: how many, the earliest
+   * made, and the median time to answer in business hours on the given clock. For when stored
+   * business times are not on the current calendar.
    */
   async answerTimes(from: Date, to: Date, clock: BusinessClock): Promise<AnswerTimesRow> {
     const rows = await this.db.query<AnswerTimesRow>(
-      `SELECT count(*)::int AS answered, min(created_at) AS "firstCreatedAt",
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY (answered_at_ms - created_at_ms) / 3600000) AS "medianHours",
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY (${clockAt('answered_at')} - ${clockAt('created_at')}) / 3600000) AS "medianBusinessHours",
+      `SELECT count(*)::int AS answered, min(created_at_us)::text AS "firstCreatedUs",
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY (${clockAt('answered_at')} - ${clockAt('created_at')})${HOURS}) AS "medianBusinessHours",
               count(*) FILTER (WHERE created_at_day < 1)::int AS "outsideClock"
        FROM (
-         SELECT r.created_at, ${instants('r.created_at', 'r.answered_at')}
+         SELECT ${instants('r.created_at', 'r.answered_at')}
          FROM referrals r
          WHERE r.answered_at >= $1 AND r.answered_at < $2 AND ${ANSWERED}
          OFFSET 0
@@ -194,24 +284,6 @@ export class ReportingRepository {
       `SELECT source_type AS code, count(DISTINCT source_id)::int AS count
        FROM tasks WHERE kind = 'escalation' AND created_at >= $1 AND created_at < $2
        GROUP BY source_type`,
-      [from, to],
-    );
-  }
-
-  closures(from: Date, to: Date): Promise<CodeCountRow[]> {
-    return this.db.query(
-      `SELECT closure_reason AS code, count(*)::int AS count
-       FROM cases WHERE closed_at >= $1 AND closed_at < $2
-       GROUP BY closure_reason`,
-      [from, to],
-    );
-  }
-
-  conferences(from: Date, to: Date): Promise<CodeCountRow[]> {
-    return this.db.query(
-      `SELECT type AS code, count(*)::int AS count
-       FROM conferences WHERE held_at >= $1 AND held_at < $2
-       GROUP BY type`,
       [from, to],
     );
   }
@@ -235,7 +307,7 @@ export class ReportingRepository {
               percentile_cont(0.5) WITHIN GROUP (ORDER BY days_to_contact) AS "medianDaysToFirstContact"
        FROM (
          SELECT from_agency_id, to_agency_id, status, escalated,
-                CASE WHEN status IN ('accepted', 'declined') THEN (${clockAt('answered_at')} - ${clockAt('created_at')}) / 3600000 END AS business_hours,
+                CASE WHEN status IN ('accepted', 'declined') THEN (${clockAt('answered_at')} - ${clockAt('created_at')})${HOURS} END AS business_hours,
                 CASE WHEN kind = 'transfer' AND status = 'accepted' AND first_contact_at IS NOT NULL
                      THEN GREATEST(date_part('epoch', first_contact_at - answered_at), 0) / 86400 END AS days_to_contact
          FROM (

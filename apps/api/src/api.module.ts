@@ -16,8 +16,8 @@ import { NotificationsHttpModule } from '@tsunagi/notifications';
 import { PlansHttpModule } from '@tsunagi/plans';
 import { RedisModule } from '@tsunagi/redis';
 import { ReferralsHttpModule } from '@tsunagi/referrals';
-import { ResourcesHttpModule } from '@tsunagi/resources';
 import { ReportingHttpModule } from '@tsunagi/reporting';
+import { ResourcesHttpModule } from '@tsunagi/resources';
 import { StaffModule } from '@tsunagi/staff';
 import { SupervisionModule } from '@tsunagi/supervision';
 import { TasksHttpModule } from '@tsunagi/tasks';
@@ -55,9 +55,9 @@ export class ApiModule {
         ConferencesHttpModule,
         ReferralsHttpModule,
         PlansHttpModule,
-        ResourcesHttpModule,
         SupervisionModule,
         ReportingHttpModule,
+        ResourcesHttpModule,
         HealthModule,
         QueueDashboardModule,
       ],

@@ -13,6 +13,7 @@ import { QUEUES, redisOptionsFromUrl } from '@tsunagi/jobs';
 import { NotificationsModule } from '@tsunagi/notifications';
 import { OutboxModule } from '@tsunagi/outbox';
 import { RedisModule } from '@tsunagi/redis';
+import { ReportRollupsModule } from '@tsunagi/reporting';
 import { ResourcesModule } from '@tsunagi/resources';
 import { TimelineModule } from '@tsunagi/timeline';
 import { AuditSealer } from './audit/audit-sealer';
@@ -22,6 +23,7 @@ import { DueTimesProcessor } from './due-times/due-times.processor';
 import { OutboxRelay } from './due-times/outbox-relay';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { MaintenanceScheduler } from './maintenance/maintenance.scheduler';
+import { ReportRollupsKeeper } from './reporting/report-rollups-keeper';
 import { ResourceVerificationSweeper } from './resources/resource-verification-sweeper';
 
 /** Every processor class with the jobs it handles: checked against the registry at boot. */
@@ -53,9 +55,10 @@ export class WorkerModule {
         EscalationsModule,
         NotificationsModule,
         ResourcesModule,
+        ReportRollupsModule,
         HealthModule,
       ],
-      providers: [...PROCESSORS, MaintenanceScheduler, OutboxRelay, DueSweeper, AuditSealer, EmailDispatcher, ResourceVerificationSweeper],
+      providers: [...PROCESSORS, MaintenanceScheduler, OutboxRelay, DueSweeper, AuditSealer, EmailDispatcher, ResourceVerificationSweeper, ReportRollupsKeeper],
     })
     class ConfiguredWorkerModule {}
     return ConfiguredWorkerModule;
