@@ -21,6 +21,8 @@ export interface LoadTarget {
   agencyId: string;
   userId: string;
   members: number;
+  /** at least this many cases as well (loading goes on until both targets are reached) */
+  cases?: number;
 }
 
 export interface LoadResult {
@@ -47,18 +49,18 @@ const MEMBER_COPY = `COPY household_members (municipality_id, id, case_id, posit
   is_primary, phone, consent_status, consent_obtained_at, created_at) FROM STDIN`;
 
 /** A value in COPY's text format. */
-function field(value: string | number | boolean | null | undefined): string {
+export function field(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '\\N';
   if (typeof value !== 'string') return String(value);
   return value.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
 }
 
 /** A text[] literal, every element quoted. */
-function arrayLiteral(values: string[]): string {
+export function arrayLiteral(values: string[]): string {
   return `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 }
 
-async function copy(client: Client, sql: string, text: string): Promise<void> {
+export async function copy(client: Client, sql: string, text: string): Promise<void> {
   await pipeline(Readable.from([Buffer.from(text)]), client.query(copyFrom(sql)));
 }
 
@@ -79,10 +81,11 @@ export async function bulkLoad(dbUrl: string, target: LoadTarget, log: (line: st
     const t0 = performance.now();
     let lastLog = t0;
 
-    while (members < target.members) {
+    const more = () => members < target.members || cases < (target.cases ?? 0);
+    while (more()) {
       let caseText = '';
       let memberText = '';
-      for (let i = 0; i < CHUNK_CASES && members < target.members; i++) {
+      for (let i = 0; i < CHUNK_CASES && more(); i++) {
         const receivedMs = now - generator.int(0, yearMs);
         const body = generator.intake(new Date(receivedMs));
         const createdMs = Math.min(now - 1000, receivedMs + generator.int(0, 3 * 24 * 3600 * 1000));

@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { runMigrations } from '@tsunagi/database/data-source';
@@ -14,8 +14,21 @@ import { ensureRedis, freePort, startEmbeddedPostgres } from '@tsunagi/embedded'
  * Everything started is stopped again, in reverse order, by `Cleanup.run()`.
  */
 
-export const ROOT = path.resolve(__dirname, '..', '..');
-const DIST = path.join(ROOT, 'dist');
+/**
+ * The build the api, worker and CLI are started from: the one this file was compiled into
+ * (`dist/` for `npm run bench`), or `TSUNAGI_DIST`. A build outside `dist/` (e.g.
+ * `npx swc apps libs migrations bench --config-file .swcrc --out-dir .data/bench-dist --copy-files`)
+ * lets the bench run while other work uses `dist/`.
+ */
+const BUILT_INTO = path.resolve(__dirname, '..');
+export const DIST = path.resolve(process.env.TSUNAGI_DIST ?? BUILT_INTO);
+/** The repository (results and throwaway data go under it): the nearest folder above the build with a package.json. */
+export const ROOT = ((): string => {
+  for (let dir = path.dirname(BUILT_INTO); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+})();
 export const BENCH_DB_PREFIX = 'tsunagi_bench_';
 const STALE_AFTER_SECONDS = 6 * 3600;
 
@@ -147,11 +160,24 @@ export interface ApiProcess {
 }
 
 /** The built api (`node dist/apps/api/src/main.js`), ready once GET /health/ready answers 200. */
-export async function startApi(env: Record<string, string>, preload: string[], ipc: boolean, cleanup: Cleanup): Promise<ApiProcess> {
+export function startApi(env: Record<string, string>, preload: string[], ipc: boolean, cleanup: Cleanup): Promise<ApiProcess> {
+  return startBuilt('api', 'PORT', env, preload, ipc, cleanup);
+}
+
+/**
+ * The built worker (`node dist/apps/worker/src/main.js`: BullMQ processors, the due-time sweep
+ * and relay, the audit chain sealer), ready once its health server answers 200. `stop()`
+ * ends it early; the cleanup stops it otherwise.
+ */
+export function startWorker(env: Record<string, string>, cleanup: Cleanup): Promise<ApiProcess> {
+  return startBuilt('worker', 'WORKER_PORT', env, [], false, cleanup);
+}
+
+async function startBuilt(app: 'api' | 'worker', portVariable: string, env: Record<string, string>, preload: string[], ipc: boolean, cleanup: Cleanup): Promise<ApiProcess> {
   const port = await freePort();
   const lines: string[] = [];
-  const child = spawn(process.execPath, [...preload.flatMap((p) => ['--require', p]), path.join(DIST, 'apps', 'api', 'src', 'main.js')], {
-    env: { ...process.env, ...env, PORT: String(port) },
+  const child = spawn(process.execPath, [...preload.flatMap((p) => ['--require', p]), path.join(DIST, 'apps', app, 'src', 'main.js')], {
+    env: { ...process.env, ...env, [portVariable]: String(port) },
     stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   const keep = (chunk: Buffer) => {
@@ -162,7 +188,7 @@ export async function startApi(env: Record<string, string>, preload: string[], i
   child.stderr!.on('data', keep);
   const exited = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {
-      lines.push(`[the api exited: ${signal ? `signal ${signal}` : `code ${code}`}]`);
+      lines.push(`[the ${app} exited: ${signal ? `signal ${signal}` : `code ${code}`}]`);
       resolve();
     }),
   );
@@ -176,23 +202,23 @@ export async function startApi(env: Record<string, string>, preload: string[], i
     await exited;
     clearTimeout(timer);
   };
-  cleanup.push('stopped the api', stop);
+  cleanup.push(`stopped the ${app}`, stop);
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the api exited with ${child.exitCode}:\n${lines.join('\n')}`);
+    if (child.exitCode !== null) throw new Error(`the ${app} exited with ${child.exitCode}:\n${lines.join('\n')}`);
     try {
       const res = await fetch(`${baseUrl}/health/ready`);
       if (res.status === 200) break;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`the api was not ready within 60 s:\n${lines.join('\n')}`);
+    if (Date.now() > deadline) throw new Error(`the ${app} was not ready within 60 s:\n${lines.join('\n')}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const profile = (action: 'start' | 'stop', name?: string) =>
     new Promise<string | null>((resolve, reject) => {
-      if (!child.send) return reject(new Error('the api was started without an IPC channel'));
+      if (!child.send) return reject(new Error(`the ${app} was started without an IPC channel`));
       const timer = setTimeout(() => reject(new Error(`the api's profiler did not answer ${action}`)), 30_000);
       const onMessage = (message: { profiling?: boolean; profiled?: string | null }) => {
         if (action === 'start' ? message.profiling : message.profiled !== undefined) {
@@ -226,7 +252,7 @@ export async function http<T = unknown>(baseUrl: string, method: string, route: 
   return { status: res.status, body: body as T };
 }
 
-async function expectStatus<T>(what: string, call: Promise<{ status: number; body: T }>, status: number): Promise<T> {
+export async function expectStatus<T>(what: string, call: Promise<{ status: number; body: T }>, status: number): Promise<T> {
   const res = await call;
   if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${JSON.stringify(res.body).slice(0, 500)}`);
   return res.body;
@@ -239,10 +265,14 @@ export interface Staff {
   token: string;
 }
 
+/** POST /auth/login; the token and the user's id. */
+export function signIn(baseUrl: string, municipalityCode: string, username: string, password: string): Promise<{ accessToken: string; user: { id: string } }> {
+  return expectStatus(`login ${username}`, http(baseUrl, 'POST', '/api/v1/auth/login', { body: { municipality: municipalityCode, username, password } }), 200);
+}
+
 /** The administrator makes the consultation desk and a desk_staff user there, who signs in. */
 export async function provisionDesk(baseUrl: string, municipalityCode: string, adminPassword: string): Promise<Staff> {
-  const login = (username: string, password: string) =>
-    expectStatus<{ accessToken: string; user: { id: string } }>(`login ${username}`, http(baseUrl, 'POST', '/api/v1/auth/login', { body: { municipality: municipalityCode, username, password } }), 200);
+  const login = (username: string, password: string) => signIn(baseUrl, municipalityCode, username, password);
   const admin = await login('admin', adminPassword);
   const agency = await expectStatus<{ id: string }>(
     'create agency',

@@ -89,6 +89,8 @@ export interface CpuWatch {
   api?: number;
   postmaster?: number;
   redis?: number;
+  /** the worker process, while one runs */
+  worker?: number;
 }
 
 /** Read and write system calls of a process so far (/proc/<pid>/io): a request's round trips show up here. */
@@ -109,6 +111,7 @@ export interface CpuSnapshot {
   apiSyscalls: { reads: number; writes: number };
   postgres: number;
   redis: number;
+  worker: number;
   loader: number;
   machineBusy: number;
   machineTotal: number;
@@ -124,6 +127,7 @@ export function cpuSnapshot(watch: CpuWatch): CpuSnapshot {
     apiSyscalls: syscallsOf(watch.api),
     postgres: watch.postmaster ? treeCpuMs(watch.postmaster, all) : 0,
     redis: watch.redis ? (all.get(watch.redis)?.own ?? 0) : 0,
+    worker: watch.worker ? (all.get(watch.worker)?.own ?? 0) : 0,
     loader: (usage.user + usage.system) / 1000,
     machineBusy: machine.busy,
     machineTotal: machine.total,
@@ -138,6 +142,8 @@ export interface CpuUse {
   postgresPct: number;
   loaderPct: number;
   redisPct: number;
+  /** the worker, when one was watched (else its CPU, if it runs, is in "other") */
+  workerPct?: number;
   /** everything else on the machine: other programs, the kernel's own work */
   otherPct: number;
   machinePct: number;
@@ -156,6 +162,8 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot, requests?: number): C
   const postgres = b.postgres - a.postgres;
   const loader = b.loader - a.loader;
   const redis = b.redis - a.redis;
+  // a worker started or stopped in between is not counted for that interval
+  const worker = a.worker && b.worker ? b.worker - a.worker : 0;
   const busy = b.machineBusy - a.machineBusy;
   const use: CpuUse = {
     seconds: round1(seconds),
@@ -164,9 +172,10 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot, requests?: number): C
     postgresPct: pct(postgres),
     loaderPct: pct(loader),
     redisPct: pct(redis),
-    otherPct: pct(Math.max(0, busy - api - postgres - loader - redis)),
+    otherPct: pct(Math.max(0, busy - api - postgres - loader - redis - worker)),
     machinePct: pct(busy),
   };
+  if (worker) use.workerPct = pct(worker);
   if (requests && requests > 0) {
     use.apiMsPerRequest = round2(api / requests);
     use.postgresMsPerRequest = round2(postgres / requests);

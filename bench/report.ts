@@ -1,25 +1,26 @@
 import type { LoadRun, SequentialRun } from './http-load';
 import type { CpuUse } from './proc';
 import type { BenchResult } from './run';
+import type { Scenario } from './scenario';
 import type { SearchResult } from './search';
 
 /** The markdown report: goals first, then the figures behind them. */
 
 const GOALS = { intakeRps: 1000, intakeP99: 50, readP99: 20 };
 
-const n = (v: number | undefined, digits = 1) => (v === undefined || Number.isNaN(v) ? '—' : v.toLocaleString('en', { maximumFractionDigits: digits }));
-const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '—' : `${v.toLocaleString('en', { maximumFractionDigits: v < 10 ? 2 : 1 })}`);
-const mark = (ok: boolean) => (ok ? '✅ met' : '❌ missed');
+export const n = (v: number | undefined, digits = 1) => (v === undefined || Number.isNaN(v) ? '—' : v.toLocaleString('en', { maximumFractionDigits: digits }));
+export const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '—' : `${v.toLocaleString('en', { maximumFractionDigits: v < 10 ? 2 : 1 })}`);
+export const mark = (ok: boolean) => (ok ? '✅ met' : '❌ missed');
 
-function row(cells: Array<string | number>): string {
+export function row(cells: Array<string | number>): string {
   return `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
 }
 
-function loadRow(label: string, r: LoadRun): string {
+export function loadRow(label: string, r: LoadRun): string {
   return row([label, r.connections, n(r.requestsPerSecond, 0), ms(r.latencyMs.p50), ms(r.latencyMs.p95), ms(r.latencyMs.p99), ms(r.latencyMs.max), n(r.requests, 0), r.non2xx + r.errors + r.timeouts]);
 }
 
-function aloneRow(label: string, r: SequentialRun): string {
+export function aloneRow(label: string, r: SequentialRun): string {
   return row([label, 1, '—', ms(r.latencyMs.p50), ms(r.latencyMs.p95), ms(r.latencyMs.p99), ms(r.latencyMs.max), n(r.requests, 0), r.non2xx]);
 }
 
@@ -27,7 +28,7 @@ function aloneRow(label: string, r: SequentialRun): string {
  * The main line of a plan from EXPLAIN text, e.g. "Limit → Sort → Seq Scan on cases c":
  * its nodes outside SubPlans and InitPlans, without the Result nodes in between.
  */
-function planShape(plan: string[]): string {
+export function planShape(plan: string[]): string {
   const nodes: string[] = [];
   let skipDeeperThan = Infinity;
   for (const line of plan) {
@@ -44,11 +45,13 @@ function planShape(plan: string[]): string {
   return nodes.slice(0, 5).join(' → ');
 }
 
-export function renderMarkdown(r: BenchResult): string {
+export function renderMarkdown(r: BenchResult, scenarios: ReadonlyArray<Scenario<any>> = []): string {
   const out: string[] = [];
   const members = r.bulkLoad?.membersInDatabase ?? 0;
-  out.push(`# tsunagi benchmark — cases (${r.mode})`, '');
-  out.push(`${r.startedAt} · ${r.totalSeconds} s in all · \`npm run bench${r.mode === 'quick' ? ' -- --quick' : ''}\``, '');
+  const ran = scenarios.filter((s) => r.scenarios?.[s.name] !== undefined);
+  const flags = [...(r.mode === 'quick' ? ['--quick'] : []), ...(r.only ? ['--only', r.only.join(',')] : [])];
+  out.push(`# tsunagi benchmark — cases (${r.mode}${r.only ? `, only ${r.only.join(', ')}` : ''})`, '');
+  out.push(`${r.startedAt} · ${r.totalSeconds} s in all · \`npm run bench${flags.length ? ` -- ${flags.join(' ')}` : ''}\``, '');
   out.push(
     `**Machine:** ${r.machine.cores} cores (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB, ${r.machine.os}; Node ${r.machine.node}; ` +
       `PostgreSQL ${r.machine.postgres} (${r.machine.postgresSource}); Redis: ${r.machine.redis}. ` +
@@ -81,6 +84,9 @@ export function renderMarkdown(r: BenchResult): string {
         'reported',
       ]),
     );
+  }
+  for (const s of ran) {
+    for (const g of s.goals(r.scenarios![s.name])) out.push(row([g.goal, g.measured, g.met === undefined ? 'reported' : mark(g.met)]));
   }
   out.push('');
 
@@ -192,6 +198,8 @@ export function renderMarkdown(r: BenchResult): string {
       out.push(`EXPLAIN (ANALYZE, BUFFERS) for \`${sample.q}\`, as tsunagi_app with app.municipality_id set:`, '', '```', ...sample.explain.plan, '```', '');
     }
   }
+
+  for (const s of ran) out.push(...s.section(r.scenarios![s.name], r));
 
   if (r.profiles) {
     out.push('## api CPU profile', '');

@@ -12,15 +12,18 @@ import { runLoad, runSequential, timedFetch, type LoadRun, type SequentialRun } 
 import { busiestOthers, commandLine, cpuBetween, cpuSnapshot, memoryOf, parentOf, procAvailable, type CpuUse, type CpuWatch } from './proc';
 import { summarizeProfile, type ProfileSummary } from './profile-summary';
 import { renderMarkdown } from './report';
+import type { BenchContext } from './scenario';
+import { SCENARIOS } from './scenarios';
 import { runSearches, type SearchResult } from './search';
 
 /**
- * `npm run bench [-- --quick] [-- --profile] [-- --pool N] [-- --connections N] [-- --members N]`
+ * `npm run bench [-- --quick] [-- --only a,b] [-- --profile] [-- --pool N] [-- --connections N] [-- --members N]`
  *
  * Builds nothing itself (the npm script builds first), then: PostgreSQL + Redis, a fresh
  * migrated database, a municipality, an agency and a desk user, the built api as a child
  * process; POST /cases with realistic households and GET /cases/{id} at 32 connections;
- * then a bulk load to 1,000,000 household members (100,000 with --quick) and name search.
+ * then a bulk load to 1,000,000 household members (100,000 with --quick) and name search;
+ * then the scenario modules of bench/scenarios (worklists, audit …).
  * Prints a markdown report and writes it, with the raw figures as JSON, to bench/results/.
  */
 
@@ -75,10 +78,18 @@ export interface BenchResult {
   bulkLoad?: LoadResult & { cpu: CpuUse };
   search?: SearchResult[];
   profiles?: Record<string, ProfileSummary>;
+  /** the scenarios run when not all of them (`--only`) */
+  only?: string[];
+  /** each scenario module's figures, by its name */
+  scenarios?: Record<string, unknown>;
 }
 
+/** What `--only` takes: the scenarios run.ts runs itself, then the modules'. */
+const BUILT_IN = ['intake', 'read', 'search'];
+const SCENARIO_NAMES = [...BUILT_IN, ...SCENARIOS.map((s) => s.name)];
+
 function parseArgs(argv: string[]) {
-  const args = { quick: false, profile: false, pool: 20, connections: 32, members: undefined as number | undefined, skipSearch: false, keep: false };
+  const args = { quick: false, profile: false, pool: 20, connections: 32, members: undefined as number | undefined, skipSearch: false, keep: false, only: undefined as string[] | undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -94,8 +105,16 @@ function parseArgs(argv: string[]) {
     else if (a === '--members') args.members = num();
     else if (a === '--skip-search') args.skipSearch = true;
     else if (a === '--keep') args.keep = true;
-    else throw new Error(`unknown argument ${a} (use --quick, --full, --profile, --pool N, --connections N, --members N, --skip-search, --keep)`);
+    else if (a === '--only') {
+      const names = (argv[++i] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const unknown = names.filter((name) => !SCENARIO_NAMES.includes(name));
+      if (!names.length || unknown.length) throw new Error(`--only takes scenario names separated by commas: ${SCENARIO_NAMES.join(', ')}${unknown.length ? ` (not ${unknown.join(', ')})` : ''}`);
+      args.only = names;
+    } else throw new Error(`unknown argument ${a} (use --quick, --full, --only ${SCENARIO_NAMES.join(',')}, --profile, --pool N, --connections N, --members N, --skip-search, --keep)`);
   }
+  // case read reads the cases intake opened; a scenario module may read another's data
+  if (args.only?.includes('read') && !args.only.includes('intake')) args.only.unshift('intake');
+  for (const s of SCENARIOS.filter((sc) => args.only?.includes(sc.name))) for (const need of s.needs ?? []) if (!args.only!.includes(need)) args.only!.push(need);
   return args;
 }
 
@@ -103,6 +122,7 @@ const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOStr
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const selected = (name: string) => (args.only ? args.only.includes(name) : !(name === 'search' && args.skipSearch));
   const mode = args.quick ? 'quick' : 'full';
   const plan: Plan = { ...PLANS[mode], ...(args.members ? { members: args.members } : {}) };
   const started = new Date();
@@ -137,8 +157,9 @@ async function main(): Promise<void> {
     },
     config: { connections: args.connections, poolSize: args.pool, plan, profile: args.profile },
     api: { startSeconds: 0 },
+    ...(args.only ? { only: args.only } : {}),
   };
-  log(`mode ${mode}: ${args.connections} connections, pool ${args.pool}, ${plan.members.toLocaleString('en')} members for search; load average ${result.machine.loadAverageAtStart.join(' ')}`);
+  log(`mode ${mode}: ${args.connections} connections, pool ${args.pool}, ${plan.members.toLocaleString('en')} members for search; ${args.only ? `only ${args.only.join(', ')}` : 'every scenario'}; load average ${result.machine.loadAverageAtStart.join(' ')}`);
   for (const p of result.machine.busiestOthersAtStart.filter((p) => p.pct >= 10)) log(`  note: another process uses ${p.pct} % CPU: ${p.command}`);
 
   let api: ApiProcess | undefined;
@@ -161,18 +182,18 @@ async function main(): Promise<void> {
 
     const profileDir = path.join(ROOT, 'bench', 'results', `profiles-${mode}-${stamp}`);
     const t0 = performance.now();
+    const appEnv = {
+      NODE_ENV: 'production',
+      DATABASE_URL: dbUrl,
+      REDIS_URL: services.redisUrl,
+      QUEUE_PREFIX: `tsunagi-bench-${stamp}`,
+      AUTH_JWT_SECRET: randomBytes(48).toString('base64url'),
+      AUTH_JWT_TTL_SECONDS: '86400',
+      LOG_LEVEL: 'warn',
+      DATABASE_POOL_SIZE: String(args.pool),
+    };
     api = await startApi(
-      {
-        NODE_ENV: 'production',
-        DATABASE_URL: dbUrl,
-        REDIS_URL: services.redisUrl,
-        QUEUE_PREFIX: `tsunagi-bench-${stamp}`,
-        AUTH_JWT_SECRET: randomBytes(48).toString('base64url'),
-        AUTH_JWT_TTL_SECONDS: '86400',
-        LOG_LEVEL: 'warn',
-        DATABASE_POOL_SIZE: String(args.pool),
-        ...(args.profile ? { BENCH_PROFILE_DIR: profileDir } : {}),
-      },
+      { ...appEnv, ...(args.profile ? { BENCH_PROFILE_DIR: profileDir } : {}) },
       args.profile ? [path.join(__dirname, 'api-profiler.js')] : [],
       args.profile,
       cleanup,
@@ -209,59 +230,74 @@ async function main(): Promise<void> {
     const cal = result.calibration;
     log(`calibration: PostgreSQL round trip ${cal.roundTrip.wallUs} µs (client CPU ${cal.roundTrip.clientCpuUs} µs, PostgreSQL CPU ${cal.roundTrip.postgresCpuUs} µs); GET /health/live ${cal.healthLive.requestsPerSecond} req/s at ${args.connections} connections, api CPU ${cal.healthLive.cpu.apiMsPerRequest} ms/req`);
 
-    // ---- intake: POST /cases with realistic households ----
-    const generator = new HouseholdGenerator(1);
-    const bodies = Array.from({ length: 20_000 }, () => JSON.stringify(generator.intake()));
-    let next = 0;
-    const caseIds: string[] = [];
-    const intakeRequest = {
-      method: 'POST' as const,
-      path: '/api/v1/cases',
-      setupRequest: (req: object) => ({ ...req, body: bodies[next++ % bodies.length] }),
-      onResponse: (status: number, body: string) => {
-        if (status === 201) caseIds.push((JSON.parse(body) as { id: string }).id);
-      },
-    };
-    log(`intake: ${plan.sequential} requests alone, then ${plan.intakeWarmup} s warm-up and ${plan.intakeSeconds} s at ${args.connections} connections`);
     const baseUrl = api.baseUrl;
-    const intakeAlone = await runSequential(plan.sequential, async () => {
-      const res = await fetch(`${baseUrl}/api/v1/cases`, { method: 'POST', headers, body: bodies[next++ % bodies.length] });
-      const body = (await res.json()) as { id?: string };
-      if (res.status === 201 && body.id) caseIds.push(body.id);
-      return res.status;
-    });
-    await runLoad({ baseUrl, connections: args.connections, seconds: plan.intakeWarmup, requests: [intakeRequest], headers, watch });
+    const caseIds: string[] = [];
     const measured = async (run: () => Promise<LoadRun>) => {
       const [db0, tables0] = [await dbCounters(adminClient, dbName), await tableCounters(adminClient)];
       const load = await run();
       const [db1, tables1] = [await dbCounters(adminClient, dbName), await tableCounters(adminClient)];
       return { load, db: perRequest(db0, db1, load.requests), tables: tablesPerRequest(tables0, tables1, load.requests) };
     };
-    const intake = await measured(() => runLoad({ baseUrl, connections: args.connections, seconds: plan.intakeSeconds, requests: [intakeRequest], headers, watch }));
-    result.intake = { sequential: intakeAlone, ...intake, casesCreated: caseIds.length, apiRssMiBAfter: memoryOf(api.pid)?.rssMiB };
-    log(`  POST /cases: ${intake.load.requestsPerSecond} req/s, p50 ${intake.load.latencyMs.p50} ms, p99 ${intake.load.latencyMs.p99} ms, non-2xx ${intake.load.non2xx}; alone p50 ${intakeAlone.latencyMs.p50} ms`);
-    await profiled('intake', () => runLoad({ baseUrl, connections: args.connections, seconds: 8, requests: [intakeRequest], headers, watch }));
+
+    // ---- intake: POST /cases with realistic households ----
+    if (selected('intake')) {
+      const generator = new HouseholdGenerator(1);
+      const bodies = Array.from({ length: 20_000 }, () => JSON.stringify(generator.intake()));
+      let next = 0;
+      const intakeRequest = {
+        method: 'POST' as const,
+        path: '/api/v1/cases',
+        setupRequest: (req: object) => ({ ...req, body: bodies[next++ % bodies.length] }),
+        onResponse: (status: number, body: string) => {
+          if (status === 201) caseIds.push((JSON.parse(body) as { id: string }).id);
+        },
+      };
+      log(`intake: ${plan.sequential} requests alone, then ${plan.intakeWarmup} s warm-up and ${plan.intakeSeconds} s at ${args.connections} connections`);
+      const intakeAlone = await runSequential(plan.sequential, async () => {
+        const res = await fetch(`${baseUrl}/api/v1/cases`, { method: 'POST', headers, body: bodies[next++ % bodies.length] });
+        const body = (await res.json()) as { id?: string };
+        if (res.status === 201 && body.id) caseIds.push(body.id);
+        return res.status;
+      });
+      await runLoad({ baseUrl, connections: args.connections, seconds: plan.intakeWarmup, requests: [intakeRequest], headers, watch });
+      const intake = await measured(() => runLoad({ baseUrl, connections: args.connections, seconds: plan.intakeSeconds, requests: [intakeRequest], headers, watch }));
+      result.intake = { sequential: intakeAlone, ...intake, casesCreated: caseIds.length, apiRssMiBAfter: memoryOf(api.pid)?.rssMiB };
+      log(`  POST /cases: ${intake.load.requestsPerSecond} req/s, p50 ${intake.load.latencyMs.p50} ms, p99 ${intake.load.latencyMs.p99} ms, non-2xx ${intake.load.non2xx}; alone p50 ${intakeAlone.latencyMs.p50} ms`);
+      await profiled('intake', () => runLoad({ baseUrl, connections: args.connections, seconds: 8, requests: [intakeRequest], headers, watch }));
+    }
 
     // ---- case read: GET /cases/{id} over the cases just opened ----
-    if (caseIds.length === 0) throw new Error('the intake scenario created no case');
-    const readRequest = { method: 'GET' as const, path: '/api/v1/cases', setupRequest: (req: object) => ({ ...req, path: `/api/v1/cases/${caseIds[Math.floor(Math.random() * caseIds.length)]}` }) };
-    const getHeaders = { authorization: headers.authorization };
-    log(`case read: over ${caseIds.length.toLocaleString('en')} cases, ${plan.sequential} alone, then ${plan.readWarmup} s warm-up and ${plan.readSeconds} s at ${args.connections} connections`);
-    const readAlone = await runSequential(plan.sequential, () => timedFetch(`${baseUrl}/api/v1/cases/${caseIds[Math.floor(Math.random() * caseIds.length)]}`, { headers: getHeaders }));
-    await runLoad({ baseUrl, connections: args.connections, seconds: plan.readWarmup, requests: [readRequest], headers: getHeaders, watch });
-    const read = await measured(() => runLoad({ baseUrl, connections: args.connections, seconds: plan.readSeconds, requests: [readRequest], headers: getHeaders, watch }));
-    result.read = { sequential: readAlone, ...read, apiRssMiBAfter: memoryOf(api.pid)?.rssMiB };
-    log(`  GET /cases/{id}: ${read.load.requestsPerSecond} req/s, p50 ${read.load.latencyMs.p50} ms, p99 ${read.load.latencyMs.p99} ms, non-2xx ${read.load.non2xx}; alone p50 ${readAlone.latencyMs.p50} ms`);
-    await profiled('read', () => runLoad({ baseUrl, connections: args.connections, seconds: 8, requests: [readRequest], headers: getHeaders, watch }));
+    if (selected('read')) {
+      if (caseIds.length === 0) throw new Error('the intake scenario created no case');
+      const readRequest = { method: 'GET' as const, path: '/api/v1/cases', setupRequest: (req: object) => ({ ...req, path: `/api/v1/cases/${caseIds[Math.floor(Math.random() * caseIds.length)]}` }) };
+      const getHeaders = { authorization: headers.authorization };
+      log(`case read: over ${caseIds.length.toLocaleString('en')} cases, ${plan.sequential} alone, then ${plan.readWarmup} s warm-up and ${plan.readSeconds} s at ${args.connections} connections`);
+      const readAlone = await runSequential(plan.sequential, () => timedFetch(`${baseUrl}/api/v1/cases/${caseIds[Math.floor(Math.random() * caseIds.length)]}`, { headers: getHeaders }));
+      await runLoad({ baseUrl, connections: args.connections, seconds: plan.readWarmup, requests: [readRequest], headers: getHeaders, watch });
+      const read = await measured(() => runLoad({ baseUrl, connections: args.connections, seconds: plan.readSeconds, requests: [readRequest], headers: getHeaders, watch }));
+      result.read = { sequential: readAlone, ...read, apiRssMiBAfter: memoryOf(api.pid)?.rssMiB };
+      log(`  GET /cases/{id}: ${read.load.requestsPerSecond} req/s, p50 ${read.load.latencyMs.p50} ms, p99 ${read.load.latencyMs.p99} ms, non-2xx ${read.load.non2xx}; alone p50 ${readAlone.latencyMs.p50} ms`);
+      await profiled('read', () => runLoad({ baseUrl, connections: args.connections, seconds: 8, requests: [readRequest], headers: getHeaders, watch }));
+    }
+
+    // ---- bulk load to 1,000,000 members: name search and the scenarios that need many cases ----
+    let loading: Promise<LoadResult> | undefined;
+    // as many cases as the selected scenario modules need, if that is more than the members make
+    const cases = Math.max(0, ...SCENARIOS.filter((sc) => selected(sc.name)).map((sc) => sc.bulkCases?.[mode] ?? 0));
+    const bulkCases = () =>
+      (loading ??= (async () => {
+        log(`bulk load: ${plan.members.toLocaleString('en')} household members${cases ? ` and at least ${cases.toLocaleString('en')} cases` : ''} by COPY`);
+        const cpu0 = cpuSnapshot(watch);
+        const loaded = await bulkLoad(dbUrl, { municipalityId, agencyId: staff.agencyId, userId: staff.userId, members: plan.members, cases }, log);
+        result.bulkLoad = { ...loaded, cpu: cpuBetween(cpu0, cpuSnapshot(watch)) };
+        const b = result.bulkLoad;
+        log(`  ${b.cases.toLocaleString('en')} cases, ${b.members.toLocaleString('en')} members in ${b.seconds} s (${b.membersPerSecond.toLocaleString('en')} members/s), VACUUM ANALYZE ${b.vacuumAnalyzeSeconds} s`);
+        return loaded;
+      })());
 
     // ---- name search over 1,000,000 members ----
-    if (!args.skipSearch) {
-      log(`bulk load: ${plan.members.toLocaleString('en')} household members by COPY`);
-      const cpu0 = cpuSnapshot(watch);
-      const loaded = await bulkLoad(dbUrl, { municipalityId, agencyId: staff.agencyId, userId: staff.userId, members: plan.members }, log);
-      result.bulkLoad = { ...loaded, cpu: cpuBetween(cpu0, cpuSnapshot(watch)) };
-      const b = result.bulkLoad;
-      log(`  ${b.cases.toLocaleString('en')} cases, ${b.members.toLocaleString('en')} members in ${b.seconds} s (${b.membersPerSecond.toLocaleString('en')} members/s), VACUUM ANALYZE ${b.vacuumAnalyzeSeconds} s`);
+    if (selected('search')) {
+      await bulkCases();
       log(`search: ${plan.searchSequential} requests alone per query, then ${plan.searchSeconds} s at ${args.connections} connections`);
       result.search = await runSearches({
         baseUrl,
@@ -280,6 +316,32 @@ async function main(): Promise<void> {
       await profiled('search', () =>
         runLoad({ baseUrl, connections: args.connections, seconds: 6, requests: [{ method: 'POST', path: '/api/v1/cases/search', body: JSON.stringify({ q: '佐藤' }) }], headers, watch }),
       );
+    }
+
+    // ---- the scenario modules (bench/scenarios) ----
+    const context: BenchContext = {
+      mode,
+      connections: args.connections,
+      dbUrl,
+      dbName,
+      admin: adminClient,
+      municipalityId,
+      municipalityCode: 'bench',
+      adminPassword,
+      api,
+      desk: staff,
+      appEnv,
+      watch,
+      cleanup,
+      bulkCases,
+      bench: result,
+      log,
+    };
+    for (const scenario of SCENARIOS.filter((sc) => selected(sc.name))) {
+      const s0 = performance.now();
+      log(`${scenario.name}: ${scenario.summary}`);
+      (result.scenarios ??= {})[scenario.name] = await scenario.run(context);
+      log(`${scenario.name}: done in ${Math.round((performance.now() - s0) / 1000)} s`);
     }
     if (Object.keys(profiles).length) result.profiles = profiles;
 
@@ -308,16 +370,18 @@ async function writeResults(result: BenchResult, started: Date): Promise<void> {
   const finished = new Date();
   result.finishedAt = finished.toISOString();
   result.totalSeconds = Math.round((finished.getTime() - started.getTime()) / 1000);
-  const markdown = renderMarkdown(result);
+  const markdown = renderMarkdown(result, SCENARIOS);
   process.stdout.write(markdown);
   const dir = path.join(ROOT, 'bench', 'results');
   await fs.mkdir(dir, { recursive: true });
   const fileStamp = started.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  for (const base of [`cases-${result.mode}-${fileStamp}`, `latest-${result.mode}`]) {
+  // a run of some scenarios (--only) does not replace the report of a whole run
+  const mode = result.only ? `${result.mode}-${result.only.join('-')}` : result.mode;
+  for (const base of [`cases-${mode}-${fileStamp}`, `latest-${mode}`]) {
     await fs.writeFile(path.join(dir, `${base}.md`), markdown);
     await fs.writeFile(path.join(dir, `${base}.json`), JSON.stringify(result, null, 2) + '\n');
   }
-  log(`results written to bench/results/cases-${result.mode}-${fileStamp}.{md,json} and latest-${result.mode}.{md,json} (${result.totalSeconds} s in all)`);
+  log(`results written to bench/results/cases-${mode}-${fileStamp}.{md,json} and latest-${mode}.{md,json} (${result.totalSeconds} s in all)`);
 }
 
 main().then(
