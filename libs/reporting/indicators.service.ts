@@ -112,11 +112,12 @@ export class IndicatorsService {
     const widened = (firstCreatedUs: string | null) => businessClock(calendar, tokyoDate(new Date(Number(firstCreatedUs) / 1000)), endDate);
     let clock = businessClock(calendar, addMonthsToDate(startDate, -12), endDate);
     // Many answers not timed yet (a bulk load the worker has not caught up with): reading them all costs less.
-    if ((await this.repo.untimedAnswers(fy, MAX_UNTIMED)) < MAX_UNTIMED) {
-      let middle = await this.repo.businessMiddle(fy, key, clock);
+    const pending = await this.repo.untimedAnswers(fy, MAX_UNTIMED);
+    if (pending.length < MAX_UNTIMED) {
+      let middle = await this.repo.businessMiddle(fy, key, clock, pending);
       if (middle.outsideClock && middle.firstCreatedUs) {
         clock = widened(middle.firstCreatedUs);
-        middle = await this.repo.businessMiddle(fy, key, clock);
+        middle = await this.repo.businessMiddle(fy, key, clock, pending);
       }
       if (middle.counted === middle.answered) return medianHoursOf(middle);
     }

@@ -192,13 +192,18 @@ export class ReportingRepository {
     );
   }
 
-  /** Answers of a fiscal year without a stored business time, counted up to `limit` (an index range of pending rows only). */
-  async untimedAnswers(fiscalYear: number, limit: number): Promise<number> {
-    const [row] = await this.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM (SELECT 1 FROM answer_times WHERE fiscal_year = $1 AND business_us IS NULL LIMIT $2) pending`,
+  /**
+   * The referrals answered in a fiscal year without a stored business time, up to `limit`
+   * (an index range of pending rows only). Read apart from the times themselves so that the
+   * report joins exactly these rows whatever the table's statistics say: right after a bulk
+   * load they still count every answer as pending, and a join would read the whole table.
+   */
+  async untimedAnswers(fiscalYear: number, limit: number): Promise<string[]> {
+    const [row] = await this.db.query<{ ids: string[] }>(
+      `SELECT coalesce(array_agg(referral_id), '{}') AS ids FROM (SELECT referral_id FROM answer_times WHERE fiscal_year = $1 AND business_us IS NULL LIMIT $2) pending`,
       [fiscalYear, limit],
     );
-    return row.n;
+    return row.ids;
   }
 
   /** The middle elapsed times (µs) of the referrals answered (accepted or declined) in a fiscal year. */
@@ -221,16 +226,16 @@ export class ReportingRepository {
    * The middle business times (µs) of the referrals answered in a fiscal year on a calendar:
    * those the worker stored under its key, and those still pending computed here on the clock
    * given. When `counted` falls short of `answered`, times stored under another calendar remain
-   * (it changed and the worker is not done): use `answerTimes` instead.
+   * (it changed and the worker is not done): use `answerTimes` instead. `pending`: the answers
+   * of the year without a stored time (untimedAnswers), all of them.
    */
-  async businessMiddle(fiscalYear: number, calendarKey: string, clock: BusinessClock): Promise<BusinessMiddleRow> {
+  async businessMiddle(fiscalYear: number, calendarKey: string, clock: BusinessClock, pending: string[]): Promise<BusinessMiddleRow> {
     const rows = await this.db.query<BusinessMiddleRow>(
       `WITH pending AS (
          SELECT created_at_us, ${clockAt('answered_at')} - ${clockAt('created_at')} AS v
          FROM (
            SELECT ${instants('r.created_at', 'r.answered_at')}
-           FROM answer_times t JOIN referrals r ON r.municipality_id = t.municipality_id AND r.id = t.referral_id
-           WHERE t.fiscal_year = $1 AND t.business_us IS NULL
+           FROM unnest($7::uuid[]) t (referral_id) JOIN referrals r ON r.id = t.referral_id
            OFFSET 0
          ) p
        ),
@@ -252,7 +257,7 @@ export class ReportingRepository {
               (SELECT count(*) FROM pending WHERE v IS NULL)::int AS "outsideClock",
               (SELECT min(created_at_us) FROM pending)::text AS "firstCreatedUs",
               ${MIDDLE}`,
-      [fiscalYear, calendarKey, ...clockParams(clock)],
+      [fiscalYear, calendarKey, ...clockParams(clock), pending],
     );
     return rows[0];
   }
