@@ -217,7 +217,8 @@ export function textFilter(q: string | undefined): Pick<ResourceSearch, 'grams' 
   return normalized ? { grams: queryGrams(normalized), like: likePattern(normalized) } : {};
 }
 
-function searchFields(name: string, nameKana: string | null, description: string | null) {
+/** The search document and directory order of a resource (also what the bench seeds). */
+export function searchFields(name: string, nameKana: string | null, description: string | null) {
   const doc = buildSearchDocument([name, nameKana, description]);
   return { searchText: doc.text, searchGrams: doc.grams, sortKey: normalizeForSearch(nameKana ?? '') || normalizeForSearch(name) || name };
 }
