@@ -1,9 +1,11 @@
 import type { Scenario } from '../scenario';
+import { referralAccept } from './accept';
 import { audit } from './audit';
 import { escalations } from './escalations';
 import { indicators } from './indicators';
 import { pgbenchIntake } from './pgbench';
 import { planActivation } from './plans';
+import { resources } from './resources';
 import { worklists } from './worklists';
 
 /**
@@ -12,4 +14,4 @@ import { worklists } from './worklists';
  * seals the events written so far: it must come after `audit`, whose seeded history has to be
  * chained before the bench's own newer events. `indicators` reads the referrals `worklists` seeds.
  */
-export const SCENARIOS: ReadonlyArray<Scenario<any>> = [pgbenchIntake, planActivation, worklists, indicators, audit, escalations];
+export const SCENARIOS: ReadonlyArray<Scenario<any>> = [pgbenchIntake, planActivation, resources, referralAccept, worklists, indicators, audit, escalations];

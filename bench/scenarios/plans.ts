@@ -14,7 +14,7 @@ import type { BenchContext, Scenario } from '../scenario';
  */
 
 const PLANS = {
-  quick: { drafts: 400, sequential: 40, prepareConcurrency: 8 },
+  quick: { drafts: 250, sequential: 40, prepareConcurrency: 8 },
   full: { drafts: 2500, sequential: 200, prepareConcurrency: 8 },
 };
 const ACTIONS = 10;
