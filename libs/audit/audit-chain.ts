@@ -5,7 +5,8 @@ export type QueryFn = (sql: string, params?: unknown[]) => Promise<any[]>;
 
 export const GENESIS = Buffer.alloc(32);
 const SEAL_BATCH = 5000;
-const VERIFY_BATCH = 20000;
+/** chain rows per audit_verify_range call: one statement of well under a second, its hash table in memory */
+const VERIFY_RANGE = 200_000;
 /**
  * Events are chained in transaction order, and their clock times overlap only as long as
  * transactions do (seconds: statement timeouts bound them). An event that claims to be far
@@ -77,59 +78,97 @@ export interface VerifyResult {
   reason?: string;
 }
 
+/** What `audit_verify_range` (migration AuditVerifyFast) answers for one range of the chain. */
+interface RangeResult {
+  checked: string;
+  last_seq: string;
+  max_at: string | null;
+  /** the first failure found from the chain alone: [seq, event id, gap | link | skew, the seq before it] */
+  link_failure: [string, string, 'gap' | 'link' | 'skew', string] | null;
+  missing_seq: string | null;
+  changed_seq: string | null;
+  /** the range's events at or before the head's (watermark, last event): the sealed region */
+  in_region: string;
+}
+
 /**
- * Walks the chain of one municipality: every sealed event must still exist with the same
- * content (digest), in the same place (chain hash), with no gap in the sequence, and no
- * event may sit among the sealed ones without being in the chain (an inserted one).
+ * Checks the chain of one municipality as a walk from its first event would: every sealed event
+ * must still exist with the same content (digest), in the same place (chain hash), with no gap
+ * in the sequence, and no event may sit among the sealed ones without being in the chain (an
+ * inserted one). The first failure in seq order is reported, as the walk met it.
+ *
+ * Each row stores its hash, so every link is checked against the stored hash before it: the
+ * chain is checked in PostgreSQL a range of VERIFY_RANGE rows at a time (`audit_verify_range`:
+ * the chain alone in seq order, then the range's events by a parallel hash join over its time
+ * bounds), and only each range's first failures, its last seq and its latest event time come
+ * back. Works in the caller's transaction or on any connection (each range is one statement).
  */
 export async function verifyChain(q: QueryFn, municipalityId: string): Promise<VerifyResult> {
-  const [head] = await q(`SELECT seq::text AS seq, hash FROM audit_chain_heads WHERE municipality_id = $1`, [municipalityId]);
-  let prev: Buffer = GENESIS;
-  let expected = 1n;
-  let checked = 0;
-  let lastAt = -Infinity;
-  let last: string | null = null;
-  const fail = (eventId: string | null, reason: string): VerifyResult => ({ valid: false, eventsChecked: checked, firstInvalidEventId: eventId, reason });
+  // the head, and the sealed region it closes: events at or before (watermark, its last event)
+  const [head]: Array<{ seq: string; hash: Buffer; watermark: string; last_at: string | null; last_id: string | null }> = await q(
+    `SELECT h.seq::text AS seq, h.hash, h.watermark::text AS watermark, l.event_occurred_at::text AS last_at, l.event_id AS last_id
+     FROM audit_chain_heads h LEFT JOIN audit_chain l ON l.municipality_id = h.municipality_id AND l.seq = h.seq
+     WHERE h.municipality_id = $1`,
+    [municipalityId],
+  );
+  const fail = (checked: bigint, eventId: string | null, reason: string): VerifyResult => ({ valid: false, eventsChecked: Number(checked), firstInvalidEventId: eventId, reason });
+  const eventIdAt = async (seq: string): Promise<string | null> =>
+    (await q(`SELECT event_id FROM audit_chain WHERE municipality_id = $1 AND seq = $2`, [municipalityId, seq]))[0]?.event_id ?? null;
+  let after = '0';
+  let maxBefore: string | null = null;
+  let inRegion = 0n;
   for (;;) {
-    const rows: Array<{ seq: string; event_id: string; event_occurred_at: Date; digest: Buffer; hash: Buffer; actual: Buffer | null }> = await q(
-      `SELECT c.seq::text AS seq, c.event_id, c.event_occurred_at, c.digest, c.hash,
-              CASE WHEN e.id IS NULL THEN NULL ELSE audit_event_digest(e) END AS actual
-       FROM audit_chain c
-       LEFT JOIN audit_events e ON e.municipality_id = c.municipality_id AND e.occurred_at = c.event_occurred_at AND e.id = c.event_id
-       WHERE c.municipality_id = $1 AND c.seq >= $2
-       ORDER BY c.seq LIMIT ${VERIFY_BATCH}`,
-      [municipalityId, expected.toString()],
+    const [r]: RangeResult[] = await q(
+      `SELECT checked::text, last_seq::text, max_at::text, link_failure, missing_seq::text, changed_seq::text, in_region::text
+       FROM audit_verify_range($1, $2, $3, $4::timestamptz, $5::interval, $6::xid8, $7::timestamptz, $8::uuid)`,
+      [municipalityId, after, VERIFY_RANGE, maxBefore, `${MAX_BACKWARD_SKEW_MS} milliseconds`, head?.watermark ?? null, head?.last_at ?? null, head?.last_id ?? null],
     );
-    for (const row of rows) {
-      if (BigInt(row.seq) !== expected) return fail(row.event_id, `the chain skips from ${expected - 1n} to ${row.seq}: events were removed`);
-      if (!row.actual) return fail(row.event_id, 'a sealed event is missing: it was deleted or moved');
-      if (!row.actual.equals(row.digest)) return fail(row.event_id, 'a sealed event was changed');
-      const hash = chainHash(prev, row.digest, expected);
-      if (!hash.equals(row.hash)) return fail(row.event_id, 'the chain does not link here: events were reordered or the chain rewritten');
-      const at = new Date(row.event_occurred_at).getTime();
-      if (at < lastAt - MAX_BACKWARD_SKEW_MS) return fail(row.event_id, 'an event claims a time far before the event sealed before it: it was inserted');
-      lastAt = Math.max(lastAt, at);
-      prev = hash;
-      expected += 1n;
-      checked += 1;
-      last = row.event_id;
+    // The range reports the first chain-only failure and, up to it, the first missing and changed
+    // events: the earliest seq wins; at one seq the walk's order (gap, missing, changed, link, skew).
+    const link = r.link_failure;
+    const digestSeq = [r.missing_seq, r.changed_seq].filter((s): s is string => s !== null).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))[0];
+    if (link && (!digestSeq || BigInt(link[0]) < BigInt(digestSeq) || (link[0] === digestSeq && link[2] === 'gap'))) {
+      const [seq, eventId, kind, before] = link;
+      const reason =
+        kind === 'gap' ? `the chain skips from ${before} to ${seq}: events were removed`
+        : kind === 'link' ? 'the chain does not link here: events were reordered or the chain rewritten'
+        : 'an event claims a time far before the event sealed before it: it was inserted';
+      return fail(BigInt(before), eventId, reason);
     }
-    if (rows.length < VERIFY_BATCH) break;
+    if (digestSeq) {
+      return fail(BigInt(digestSeq) - 1n, await eventIdAt(digestSeq), digestSeq === r.missing_seq ? 'a sealed event is missing: it was deleted or moved' : 'a sealed event was changed');
+    }
+    if (r.checked === '0') break; // the chain ends after `after`
+    after = r.last_seq;
+    maxBefore = r.max_at;
+    inRegion += BigInt(r.in_region);
   }
-  if (head && (BigInt(head.seq) !== expected - 1n || !Buffer.from(head.hash).equals(prev))) {
-    return fail(last, 'the chain head does not match the chain: sealed events were removed from its end');
+  const checked = BigInt(after);
+  const last = checked > 0n ? (await q(`SELECT event_id, hash FROM audit_chain WHERE municipality_id = $1 AND seq = $2`, [municipalityId, after]))[0] : undefined;
+  if (head && (BigInt(head.seq) !== checked || !Buffer.from(head.hash).equals(last?.hash ?? GENESIS))) {
+    return fail(checked, last?.event_id ?? null, 'the chain head does not match the chain: sealed events were removed from its end');
   }
   if (head && last) {
-    const [inserted] = await q(
-      `SELECT e.id FROM audit_events e
-       JOIN audit_chain_heads h ON h.municipality_id = e.municipality_id
-       JOIN audit_chain l ON l.municipality_id = h.municipality_id AND l.seq = h.seq
-       WHERE e.municipality_id = $1 AND (e.txid, e.occurred_at, e.id) <= (h.watermark, l.event_occurred_at, l.event_id)
-         AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.municipality_id = e.municipality_id AND c.event_id = e.id)
-       ORDER BY e.occurred_at, e.id LIMIT 1`,
-      [municipalityId],
+    // Every chain row's event was found, and inRegion of them lie in the sealed region: when the
+    // region holds no more events than that, each of its events is in the chain. Otherwise find
+    // the first one that is not (an event whose txid was changed also lands here).
+    const [{ n }] = await q(
+      `SELECT (SELECT count(*) FROM audit_events WHERE municipality_id = $1 AND txid < $2::xid8)
+            + (SELECT count(*) FROM audit_events WHERE municipality_id = $1 AND txid = $2::xid8 AND (occurred_at, id) <= ($3::timestamptz, $4::uuid)) AS n`,
+      [municipalityId, head.watermark, head.last_at, head.last_id],
     );
-    if (inserted) return fail(inserted.id, 'an event sits among sealed ones without being in the chain: it was inserted');
+    if (BigInt(n) !== inRegion) {
+      const [inserted] = await q(
+        `SELECT e.id FROM audit_events e
+         JOIN audit_chain_heads h ON h.municipality_id = e.municipality_id
+         JOIN audit_chain l ON l.municipality_id = h.municipality_id AND l.seq = h.seq
+         WHERE e.municipality_id = $1 AND (e.txid, e.occurred_at, e.id) <= (h.watermark, l.event_occurred_at, l.event_id)
+           AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.municipality_id = e.municipality_id AND c.event_id = e.id)
+         ORDER BY e.occurred_at, e.id LIMIT 1`,
+        [municipalityId],
+      );
+      if (inserted) return fail(checked, inserted.id, 'an event sits among sealed ones without being in the chain: it was inserted');
+    }
   }
-  return { valid: true, eventsChecked: checked, firstInvalidEventId: null };
+  return { valid: true, eventsChecked: Number(checked), firstInvalidEventId: null };
 }
