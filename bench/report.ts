@@ -52,6 +52,7 @@ export function renderMarkdown(r: BenchResult, scenarios: ReadonlyArray<Scenario
   const flags = [...(r.mode === 'quick' ? ['--quick'] : []), ...(r.only ? ['--only', r.only.join(',')] : [])];
   out.push(`# tsunagi benchmark — cases (${r.mode}${r.only ? `, only ${r.only.join(', ')}` : ''})`, '');
   out.push(`${r.startedAt} · ${r.totalSeconds} s in all · \`npm run bench${flags.length ? ` -- ${flags.join(' ')}` : ''}\``, '');
+  for (const [name, error] of Object.entries(r.failures ?? {})) out.push(`**Scenario \`${name}\` failed** (its figures are missing below): ${error}`, '');
   out.push(
     `**Machine:** ${r.machine.cores} cores (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB, ${r.machine.os}; Node ${r.machine.node}; ` +
       `PostgreSQL ${r.machine.postgres} (${r.machine.postgresSource}); Redis: ${r.machine.redis}. ` +

@@ -20,7 +20,7 @@ import { seedReferrals, type ReferralSeedResult, type SeedAgency } from '../seed
 const GOAL_P95_MS = 20;
 
 const PLANS = {
-  quick: { referrals: 100_000, sequential: 60, warmupSeconds: 1, seconds: 2 },
+  quick: { referrals: 100_000, sequential: 60, warmupSeconds: 0, seconds: 1 },
   full: { referrals: 3_000_000, sequential: 500, warmupSeconds: 3, seconds: 15 },
 };
 
