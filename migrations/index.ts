@@ -18,5 +18,6 @@ import { AuditQueryIndexes1796300000000 } from './1796300000000-AuditQueryIndexe
 import { ReportingRollups1796400000000 } from './1796400000000-ReportingRollups';
 import { AuditVerifyFast1796500000000 } from './1796500000000-AuditVerifyFast';
 import { ResourceTextSearch1796600000000 } from './1796600000000-ResourceTextSearch';
+import { CaseNameSearchWalk1796700000000 } from './1796700000000-CaseNameSearchWalk';
 
-export const MIGRATIONS = [Foundation1795400000000, Cases1795500000000, Referrals1795600000000, ConferencesTasksNotifications1795700000000, DueTimes1795800000000, AuditChain1795850000000, CaseNameSearch1795870000000, EmailNotifications1795880000000, ReportingIndexes1795900000000, Plans1796000000000, Resources1796100000000, WorklistIndexes1796200000000, AuditQueryIndexes1796300000000, ReportingRollups1796400000000, AuditVerifyFast1796500000000, ResourceTextSearch1796600000000];
+export const MIGRATIONS = [Foundation1795400000000, Cases1795500000000, Referrals1795600000000, ConferencesTasksNotifications1795700000000, DueTimes1795800000000, AuditChain1795850000000, CaseNameSearch1795870000000, EmailNotifications1795880000000, ReportingIndexes1795900000000, Plans1796000000000, Resources1796100000000, WorklistIndexes1796200000000, AuditQueryIndexes1796300000000, ReportingRollups1796400000000, AuditVerifyFast1796500000000, ResourceTextSearch1796600000000, CaseNameSearchWalk1796700000000];
