@@ -50,7 +50,8 @@ export class AuditService {
       restricted: input.restricted ?? false,
       detail: input.detail ?? {},
     }));
-    await this.db.query(
+    await this.db.defer(
+      'audit_events',
       `INSERT INTO audit_events (municipality_id, occurred_at, id, actor_id, actor_agency_id, actor_roles, action,
          entity_type, entity_id, case_id, request_id, client_ip, changed_fields, restricted, detail)
        SELECT r.municipality_id, clock_timestamp(), r.id, r.actor_id, $2, $3, r.action, r.entity_type, r.entity_id, r.case_id, $4, $5, r.changed_fields, r.restricted, r.detail
@@ -64,7 +65,8 @@ export class AuditService {
     const actor = this.cls.isActive() ? (this.cls.get(CTX_ACTOR) as Actor | undefined) : undefined;
     const requestId = this.cls.isActive() ? (this.cls.getId() ?? null) : null;
     const clientIp = this.cls.isActive() ? ((this.cls.get(CTX_CLIENT_IP) as string | undefined) ?? null) : null;
-    await this.db.query(
+    await this.db.defer(
+      'audit_events',
       `INSERT INTO audit_events (municipality_id, occurred_at, id, actor_id, actor_agency_id, actor_roles, action,
          entity_type, entity_id, case_id, request_id, client_ip, changed_fields, restricted, detail)
        VALUES ($1, clock_timestamp(), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,

@@ -154,35 +154,44 @@ export class CasesRepository {
     return Number(rows[0].n);
   }
 
-  /** Inserts the case and answers its row as stored. */
-  async insert(c: NewCase): Promise<CaseRow> {
-    const [row] = await this.db.query<CaseRow>(
-      `INSERT INTO cases AS c (municipality_id, id, case_number, fiscal_year, channel, summary, received_at, urgency, concerns, primary_concern,
+  /**
+   * Inserts the case and its household in one statement (two data-modifying CTEs; the
+   * members' foreign key to the case is checked at the end of the statement, when the case
+   * is there) and answers both as stored, the members in order.
+   */
+  async insert(c: NewCase, members: NewMember[]): Promise<{ row: CaseRow; members: MemberRow[] }> {
+    const values: unknown[] = [c.id, c.caseNumber, c.fiscalYear, c.channel, c.summary, c.receivedAt, c.urgency, c.concerns, c.primaryConcern, c.referralSource,
+      c.visitor, c.interpreterLanguage, c.consentStatus, c.consentObtainedAt, c.restricted, c.householdAddress, c.householdDistrict,
+      c.leadAgencyId, c.leadWorkerId, c.openedById, c.searchText, c.searchGrams];
+    const caseSql = `INSERT INTO cases AS c (municipality_id, id, case_number, fiscal_year, channel, summary, received_at, urgency, concerns, primary_concern,
          referral_source, visitor, interpreter_language, consent_status, consent_obtained_at, restricted, household_address,
          household_district, lead_agency_id, lead_worker_id, intake_agency_id, opened_by_id, search_text, search_grams)
        VALUES (current_setting('app.municipality_id')::uuid, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
          $17, $18, $19, $18, $20, $21, $22)
-       RETURNING ${CASE_COLUMNS}`,
-      [c.id, c.caseNumber, c.fiscalYear, c.channel, c.summary, c.receivedAt, c.urgency, c.concerns, c.primaryConcern, c.referralSource,
-        c.visitor, c.interpreterLanguage, c.consentStatus, c.consentObtainedAt, c.restricted, c.householdAddress, c.householdDistrict,
-        c.leadAgencyId, c.leadWorkerId, c.openedById, c.searchText, c.searchGrams],
+       RETURNING ${CASE_COLUMNS}`;
+    if (!members.length) {
+      const [row] = await this.db.query<CaseRow>(caseSql, values);
+      return { row, members: [] };
+    }
+    const [stored] = await this.db.query<CaseRow & { members: MemberRow[] }>(
+      `WITH c AS (${caseSql}),
+       m AS (INSERT INTO household_members (municipality_id, id, case_id, position, name, name_kana, birth_date, sex, relationship, is_primary, phone, notes, consent_status, consent_obtained_at)
+         VALUES ${memberTuples(values, '$1', members)}
+         RETURNING ${MEMBER_COLUMNS})
+       SELECT c.*, (SELECT json_agg(m ORDER BY m.position) FROM m) AS members FROM c`,
+      values,
     );
-    return row;
+    const { members: rows, ...row } = stored;
+    return { row, members: rows };
   }
 
   /** One multi-row insert for the whole household; answers the members as stored, in order. */
   async insertMembers(caseId: string, members: NewMember[]): Promise<MemberRow[]> {
     if (!members.length) return [];
     const values: unknown[] = [caseId];
-    const tuples = members.map((m) => {
-      const base = values.length;
-      values.push(m.id, m.position, m.name, m.nameKana, m.birthDate, m.sex, m.relationship, m.isPrimary, m.phone, m.notes, m.consentStatus, m.consentObtainedAt);
-      const p = (i: number) => `$${base + i}`;
-      return `(current_setting('app.municipality_id')::uuid, ${p(1)}, $1, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}::date, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}, ${p(12)})`;
-    });
     const rows = await this.db.query<MemberRow>(
       `INSERT INTO household_members (municipality_id, id, case_id, position, name, name_kana, birth_date, sex, relationship, is_primary, phone, notes, consent_status, consent_obtained_at)
-       VALUES ${tuples.join(', ')}
+       VALUES ${memberTuples(values, '$1', members)}
        RETURNING ${MEMBER_COLUMNS}`,
       values,
     );
@@ -360,4 +369,16 @@ export class CasesRepository {
     const rows = await this.db.query(`SELECT id FROM agencies WHERE kind = $1 ORDER BY created_at, id LIMIT 1`, [kind]);
     return rows[0]?.id ?? null;
   }
+}
+
+/** VALUES tuples of household members for a case given by parameter `caseParam`; appends their values to `values`. */
+function memberTuples(values: unknown[], caseParam: string, members: NewMember[]): string {
+  return members
+    .map((m) => {
+      const base = values.length;
+      values.push(m.id, m.position, m.name, m.nameKana, m.birthDate, m.sex, m.relationship, m.isPrimary, m.phone, m.notes, m.consentStatus, m.consentObtainedAt);
+      const p = (i: number) => `$${base + i}`;
+      return `(current_setting('app.municipality_id')::uuid, ${p(1)}, ${caseParam}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}::date, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}, ${p(12)})`;
+    })
+    .join(', ');
 }

@@ -69,7 +69,7 @@ export class CasesService {
         const consent = primary ?? consentFields(dto.consent);
         const search = buildSearchDocument(members.flatMap((m) => [m.name, m.nameKana]));
         const id = newId();
-        const row = await this.repo.insert({
+        const { row, members: stored } = await this.repo.insert({
           id,
           caseNumber,
           fiscalYear,
@@ -92,8 +92,7 @@ export class CasesService {
           openedById: actor.userId,
           searchText: search.text,
           searchGrams: search.grams,
-        });
-        const stored = await this.repo.insertMembers(id, members);
+        }, members);
         await this.timeline.append({ caseId: id, type: 'case.opened', entityType: 'case', entityId: id, agencyId: actor.agencyId, data: { channel: dto.channel, leadAgencyId, volunteerReport: volunteer } });
         await this.audit.record({ action: 'case.opened', entityType: 'case', entityId: id, caseId: id, restricted, changedFields: Object.keys(dto) });
         if (volunteer) return { status: 201 as const, body: { id, caseNumber } };

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { DomainError } from '@tsunagi/common/domain-error';
 import { CTX_ACTOR, CTX_ENTITY_MANAGER, CTX_MUNICIPALITY, type Actor } from '@tsunagi/common/request-context';
 
@@ -22,6 +22,48 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * (with the same Idempotency-Key where the act takes one).
  */
 const connectionLost = () => new DomainError('unavailable', 'SERVICE_UNAVAILABLE', 'The service is temporarily unavailable; retry shortly');
+
+/** A write the act does not read back (timeline, audit, outbox): see `Db.defer`. */
+interface DeferredWrite {
+  table: string;
+  sql: string;
+  params: unknown[];
+}
+
+/** Deferred writes of each open transaction, by its query runner. */
+const deferred = new WeakMap<QueryRunner, DeferredWrite[]>();
+
+/**
+ * Several deferred writes as one statement: each a data-modifying CTE, its parameters
+ * renumbered after those before it. PostgreSQL runs every data-modifying CTE whether or not
+ * the query reads it, all on one snapshot — none of them reads another's table, so that is
+ * the same as running them one after the other.
+ */
+export function combineWrites(writes: DeferredWrite[]): { sql: string; params: unknown[] } {
+  if (writes.length === 1) return { sql: writes[0].sql, params: writes[0].params };
+  const params: unknown[] = [];
+  const ctes = writes.map((w, i) => {
+    const offset = params.length;
+    params.push(...w.params);
+    return `w${i} AS (${w.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
+  });
+  return { sql: `WITH ${ctes.join(',\n')}\nSELECT 1`, params };
+}
+
+/** Consecutive writes in groups with each table at most once (a statement's triggers see one insert per table). */
+function groups(writes: DeferredWrite[]): DeferredWrite[][] {
+  const out: DeferredWrite[][] = [];
+  let current: DeferredWrite[] = [];
+  for (const w of writes) {
+    if (current.some((c) => c.table === w.table)) {
+      out.push(current);
+      current = [];
+    }
+    current.push(w);
+  }
+  if (current.length) out.push(current);
+  return out;
+}
 
 @Injectable()
 export class Db {
@@ -47,12 +89,14 @@ export class Db {
         let result: T;
         try {
           result = await fn(runner.manager);
+          await this.flush(runner);
         } catch (error) {
           if (runner.isReleased && !(error instanceof DomainError)) throw connectionLost();
           await runner.query('ROLLBACK').catch(() => undefined);
           throw error;
         } finally {
           this.cls.set(CTX_ENTITY_MANAGER, undefined);
+          deferred.delete(runner);
         }
         await runner.query('COMMIT').catch((error: unknown) => {
           throw runner.isReleased ? connectionLost() : error;
@@ -71,14 +115,43 @@ export class Db {
    * (TypeORM's own `query` answers [rows, count] for UPDATE/DELETE and rows otherwise).
    */
   async query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const result = await this.runner().query(sql, params, true);
+    const runner = this.runner();
+    await this.flush(runner);
+    const result = await runner.query(sql, params, true);
     return result.records as T[];
   }
 
   /** Rows and affected-row count: for conditional updates (`WHERE version = $n`). */
   async execute<T = any>(sql: string, params: unknown[] = []): Promise<{ rows: T[]; affected: number }> {
-    const result = await this.runner().query(sql, params, true);
+    const runner = this.runner();
+    await this.flush(runner);
+    const result = await runner.query(sql, params, true);
     return { rows: result.records as T[], affected: result.affected ?? result.records.length };
+  }
+
+  /**
+   * A write in the open transaction that the act never reads back — its timeline entry, its
+   * audit event, its outbox row. It waits until the act sends another statement (it goes
+   * first, so the act reads its own writes as always) or is done; the writes waiting
+   * together then go as one statement, saving a round trip each — and a round trip costs
+   * the api and PostgreSQL more (system calls, wake-ups) than such an insert itself. The write still commits with the act or not at all; a failing one fails the
+   * act. `sql` is one INSERT (no WITH of its own) into `table`.
+   */
+  async defer(table: string, sql: string, params: unknown[]): Promise<void> {
+    const runner = this.runner();
+    const list = deferred.get(runner);
+    if (list) list.push({ table, sql, params });
+    else deferred.set(runner, [{ table, sql, params }]);
+  }
+
+  private async flush(runner: QueryRunner): Promise<void> {
+    const list = deferred.get(runner);
+    if (!list?.length) return;
+    deferred.delete(runner);
+    for (const group of groups(list)) {
+      const { sql, params } = combineWrites(group);
+      await runner.query(sql, params, true);
+    }
   }
 
   private runner() {

@@ -40,7 +40,8 @@ export class TimelineService {
 
   async append(event: TimelineEvent): Promise<void> {
     const actor = this.cls.isActive() ? (this.cls.get(CTX_ACTOR) as Actor | undefined) : undefined;
-    await this.db.query(
+    await this.db.defer(
+      'case_events',
       `INSERT INTO case_events (municipality_id, id, case_id, occurred_at, type, actor_id, agency_id, entity_type, entity_id, data)
        VALUES (current_setting('app.municipality_id')::uuid, $1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
@@ -72,7 +73,8 @@ export class TimelineService {
       entity_id: event.entityId ?? null,
       data: event.data ?? {},
     }));
-    await this.db.query(
+    await this.db.defer(
+      'case_events',
       `INSERT INTO case_events (municipality_id, id, case_id, occurred_at, type, actor_id, agency_id, entity_type, entity_id, data)
        SELECT current_setting('app.municipality_id')::uuid, r.id, r.case_id, r.occurred_at, r.type, $2, r.agency_id, r.entity_type, r.entity_id, r.data
        FROM jsonb_to_recordset($1::jsonb) AS r (id uuid, case_id uuid, occurred_at timestamptz, type text, agency_id uuid, entity_type text, entity_id uuid, data jsonb)`,

@@ -258,11 +258,12 @@ describe('security basics', () => {
     /** Interpolations into SQL text that are neither a parameter number nor built from constants, each read and explained. */
     const EXPLAINED: Record<string, string> = {
       "libs/cases/cases.repository.ts: [...assignments, 'version = version + 1', 'updated_at = now()'].join(', ')": '`column = $n` for the keys CasesService.update sets by name',
-      "libs/cases/cases.repository.ts: tuples.join(', ')": 'one `($n, $n+1, …)` tuple of placeholders per household member',
+      "libs/cases/cases.repository.ts: memberTuples(values, '$1', members)": 'one `($n, $n+1, …)` tuple of placeholders per household member, the case as $1',
       "libs/plans/plans.repository.ts: tuples.join(', ')": 'tuples of placeholders, one per goal or action',
       "libs/referrals/referrals.repository.ts: columns.map((c, i) => `${c} = $${i + 2}`).join(', ')": '`column = $n` for the keys ReferralsService sets by name when answering',
       "libs/resources/resources.repository.ts: [...assignments, 'version = version + 1', 'updated_at = now()'].join(', ')": '`column = $n`, the column taken from the UPDATABLE map',
       'libs/database/db.service.ts: tenant': 'the municipality id, checked against the UUID pattern on the line before',
+      "libs/database/db.service.ts: ctes.join(',\\n')": 'deferred writes, each already parametrised, as CTEs with their parameter numbers shifted',
     };
 
     it('takes request values only as parameters: every other interpolation into SQL text is a constant fragment or explained', () => {
