@@ -128,6 +128,7 @@ export async function capturedStatement(call: (db: Db) => Promise<unknown>): Pro
   const capture = {
     query: async (sql: string, params: unknown[] = []) => (keep(sql, params), []),
     execute: async (sql: string, params: unknown[] = []) => (keep(sql, params), { rows: [], affected: 0 }),
+    defer: async (_table: string, sql: string, params: unknown[] = []) => void keep(sql, params),
     transaction: (fn: () => Promise<unknown>) => fn(),
   } as unknown as Db;
   await call(capture);

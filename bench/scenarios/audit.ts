@@ -20,7 +20,7 @@ import { seedAudit, type AuditSeedResult } from '../seed-audit';
 
 /**
  * The audit trail (issue 6) at a city's scale:
- * (b) a year of audit events (10,000,000; 200,000 with --quick) by COPY into the monthly
+ * (b) a year of audit events (10,000,000; 100,000 with --quick) by COPY into the monthly
  *     partitions with a valid hash chain, the newest of them left for the application's own
  *     sealer (`sealChain`, as the worker's AuditSealer runs it: its speed); then
  *     `verifyChain` over the whole chain (events/s), `GET /audit/verify`, and
@@ -36,7 +36,7 @@ const GOALS = { overheadPct: 15, verifyPerSecond: 200_000, queryP95Ms: 50 };
 const SEALER_BUDGET_MS = 10 * 60_000;
 
 const PLANS = {
-  quick: { events: 200_000, unsealed: 5_000, staff: 150, sequential: 60, intakeWarmup: 1, intakeSeconds: 4, turns: ['without', 'with'] as const, verifyOverHttp: false },
+  quick: { events: 100_000, unsealed: 5_000, staff: 150, sequential: 60, intakeWarmup: 1, intakeSeconds: 4, turns: ['without', 'with'] as const, verifyOverHttp: false },
   full: { events: 10_000_000, unsealed: 20_000, staff: 400, sequential: 300, intakeWarmup: 3, intakeSeconds: 20, turns: ['without', 'with', 'with', 'without'] as const, verifyOverHttp: true },
 };
 

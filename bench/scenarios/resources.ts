@@ -32,7 +32,7 @@ const GOAL_P95_MS = 20;
 const PUBLIC_SHARE = 0.3;
 
 const PLANS = {
-  quick: { resources: 50_000, sequential: 100, warmupSeconds: 1, seconds: 2 },
+  quick: { resources: 20_000, sequential: 100, warmupSeconds: 1, seconds: 2 },
   full: { resources: 100_000, sequential: 500, warmupSeconds: 3, seconds: 15 },
 };
 

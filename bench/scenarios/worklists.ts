@@ -11,7 +11,7 @@ import { seedReferrals, type ReferralSeedResult, type SeedAgency } from '../seed
 
 /**
  * Worklists (issue 4 item 7): a year of referrals between a city's agencies (3,000,000;
- * 100,000 with --quick) and the tasks they made, loaded by COPY over the bulk-loaded cases;
+ * 50,000 with --quick) and the tasks they made, loaded by COPY over the bulk-loaded cases;
  * then the three lists a busy agency's staff open all day — incoming referrals waiting for an
  * answer, the referrals it sent, its overdue tasks — alone and at N connections, with the
  * plan PostgreSQL chose for each, as tsunagi_app under row-level security.
@@ -20,7 +20,7 @@ import { seedReferrals, type ReferralSeedResult, type SeedAgency } from '../seed
 const GOAL_P95_MS = 20;
 
 const PLANS = {
-  quick: { referrals: 100_000, sequential: 60, warmupSeconds: 0, seconds: 1 },
+  quick: { referrals: 50_000, sequential: 60, warmupSeconds: 0, seconds: 1 },
   full: { referrals: 3_000_000, sequential: 500, warmupSeconds: 3, seconds: 15 },
 };
 
