@@ -77,6 +77,10 @@ function allStats(): Map<number, Stat> {
   return out;
 }
 
+function childrenOf(pid: number | undefined, all: Map<number, Stat>): number[] {
+  return pid ? [...all].filter(([, s]) => s.ppid === pid).map(([child]) => child) : [];
+}
+
 /** Machine-wide busy and total CPU time since boot, ms (all cores). */
 function machineCpu(): { busy: number; total: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
@@ -123,8 +127,9 @@ export function cpuSnapshot(watch: CpuWatch): CpuSnapshot {
   const machine = machineCpu();
   return {
     at: performance.now(),
-    api: watch.api ? (all.get(watch.api)?.own ?? 0) : 0,
-    apiSyscalls: syscallsOf(watch.api),
+    // the api's process and, with API_PROCESSES > 1, the processes it keeps
+    api: watch.api ? treeCpuMs(watch.api, all) : 0,
+    apiSyscalls: [watch.api, ...childrenOf(watch.api, all)].map(syscallsOf).reduce((a, b) => ({ reads: a.reads + b.reads, writes: a.writes + b.writes })),
     postgres: watch.postmaster ? treeCpuMs(watch.postmaster, all) : 0,
     redis: watch.redis ? (all.get(watch.redis)?.own ?? 0) : 0,
     worker: watch.worker ? (all.get(watch.worker)?.own ?? 0) : 0,
@@ -187,6 +192,15 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot, requests?: number): C
 
 /** VmRSS / VmHWM (peak) of a process, MiB. */
 export function memoryOf(pid: number): { rssMiB: number; peakRssMiB: number } | undefined {
+  const children = childrenOf(pid, allStats()).map(memoryOfOne).filter((m) => m !== undefined);
+  const own = memoryOfOne(pid);
+  if (!children.length || !own) return own;
+  // API_PROCESSES > 1: the processes together (peaks summed: an upper bound of the joint peak)
+  const all = [own, ...children];
+  return { rssMiB: round1(all.reduce((t, m) => t + m.rssMiB, 0)), peakRssMiB: round1(all.reduce((t, m) => t + m.peakRssMiB, 0)) };
+}
+
+function memoryOfOne(pid: number): { rssMiB: number; peakRssMiB: number } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);

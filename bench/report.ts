@@ -56,7 +56,7 @@ export function renderMarkdown(r: BenchResult, scenarios: ReadonlyArray<Scenario
   out.push(
     `**Machine:** ${r.machine.cores} cores (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB, ${r.machine.os}; Node ${r.machine.node}; ` +
       `PostgreSQL ${r.machine.postgres} (${r.machine.postgresSource}); Redis: ${r.machine.redis}. ` +
-      `The api (one Node process, \`DATABASE_POOL_SIZE=${r.config.poolSize}\`, \`LOG_LEVEL=warn\`), PostgreSQL and the load generator ` +
+      `The api (${(r.config.apiProcesses ?? 1) > 1 ? `${r.config.apiProcesses} Node processes (\`API_PROCESSES\`), each with` : 'one Node process,'} \`DATABASE_POOL_SIZE=${r.config.poolSize}\`, \`LOG_LEVEL=warn\`), PostgreSQL and the load generator ` +
       `(autocannon, in the bench process) share these cores. Load average at start: ${r.machine.loadAverageAtStart.join(' / ')}` +
       (r.machine.busiestOthersAtStart.some((p) => p.pct >= 10)
         ? `; busy in the second before the start: ${r.machine.busiestOthersAtStart.filter((p) => p.pct >= 10).map((p) => `${p.command.split(' ').slice(0, 3).join(' ')} ${p.pct} %`).join(', ')}.`

@@ -17,7 +17,7 @@ import { SCENARIOS } from './scenarios';
 import { runSearches, type SearchResult } from './search';
 
 /**
- * `npm run bench [-- --quick] [-- --only a,b] [-- --profile] [-- --pool N] [-- --connections N] [-- --members N]`
+ * `npm run bench [-- --quick] [-- --only a,b] [-- --profile] [-- --pool N] [-- --api-processes N] [-- --connections N] [-- --members N]`
  *
  * Builds nothing itself (the npm script builds first), then: PostgreSQL + Redis, a fresh
  * migrated database, a municipality, an agency and a desk user, the built api as a child
@@ -70,7 +70,7 @@ export interface BenchResult {
     loadAverageAtStart: number[];
     busiestOthersAtStart: Array<{ pid: number; pct: number; command: string }>;
   };
-  config: { connections: number; poolSize: number; plan: Plan; profile: boolean };
+  config: { connections: number; poolSize: number; apiProcesses?: number; plan: Plan; profile: boolean };
   api: { startSeconds: number; peakRssMiB?: number; rssMiBAtEnd?: number };
   calibration?: Calibration;
   intake?: ScenarioResult & { casesCreated: number };
@@ -91,7 +91,7 @@ const BUILT_IN = ['intake', 'read', 'search'];
 const SCENARIO_NAMES = [...BUILT_IN, ...SCENARIOS.map((s) => s.name)];
 
 function parseArgs(argv: string[]) {
-  const args = { quick: false, profile: false, pool: 20, connections: 32, members: undefined as number | undefined, skipSearch: false, keep: false, only: undefined as string[] | undefined };
+  const args = { quick: false, profile: false, pool: 20, apiProcesses: 1, connections: 32, members: undefined as number | undefined, skipSearch: false, keep: false, only: undefined as string[] | undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -103,6 +103,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--full') args.quick = false;
     else if (a === '--profile') args.profile = true;
     else if (a === '--pool') args.pool = num();
+    else if (a === '--api-processes') args.apiProcesses = num();
     else if (a === '--connections') args.connections = num();
     else if (a === '--members') args.members = num();
     else if (a === '--skip-search') args.skipSearch = true;
@@ -112,7 +113,7 @@ function parseArgs(argv: string[]) {
       const unknown = names.filter((name) => !SCENARIO_NAMES.includes(name));
       if (!names.length || unknown.length) throw new Error(`--only takes scenario names separated by commas: ${SCENARIO_NAMES.join(', ')}${unknown.length ? ` (not ${unknown.join(', ')})` : ''}`);
       args.only = names;
-    } else throw new Error(`unknown argument ${a} (use --quick, --full, --only ${SCENARIO_NAMES.join(',')}, --profile, --pool N, --connections N, --members N, --skip-search, --keep)`);
+    } else throw new Error(`unknown argument ${a} (use --quick, --full, --only ${SCENARIO_NAMES.join(',')}, --profile, --pool N, --api-processes N, --connections N, --members N, --skip-search, --keep)`);
   }
   // case read reads the cases intake opened; a scenario module may read another's data
   if (args.only?.includes('read') && !args.only.includes('intake')) args.only.unshift('intake');
@@ -157,11 +158,11 @@ async function main(): Promise<void> {
       loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
       busiestOthersAtStart: procAvailable() ? await busiestOthers([process.pid]) : [],
     },
-    config: { connections: args.connections, poolSize: args.pool, plan, profile: args.profile },
+    config: { connections: args.connections, poolSize: args.pool, apiProcesses: args.apiProcesses, plan, profile: args.profile },
     api: { startSeconds: 0 },
     ...(args.only ? { only: args.only } : {}),
   };
-  log(`mode ${mode}: ${args.connections} connections, pool ${args.pool}, ${plan.members.toLocaleString('en')} members for search; ${args.only ? `only ${args.only.join(', ')}` : 'every scenario'}; load average ${result.machine.loadAverageAtStart.join(' ')}`);
+  log(`mode ${mode}: ${args.connections} connections, pool ${args.pool}, ${args.apiProcesses} api process(es), ${plan.members.toLocaleString('en')} members for search; ${args.only ? `only ${args.only.join(', ')}` : 'every scenario'}; load average ${result.machine.loadAverageAtStart.join(' ')}`);
   for (const p of result.machine.busiestOthersAtStart.filter((p) => p.pct >= 10)) log(`  note: another process uses ${p.pct} % CPU: ${p.command}`);
 
   let api: ApiProcess | undefined;
@@ -193,6 +194,7 @@ async function main(): Promise<void> {
       AUTH_JWT_TTL_SECONDS: '86400',
       LOG_LEVEL: 'warn',
       DATABASE_POOL_SIZE: String(args.pool),
+      API_PROCESSES: String(args.apiProcesses),
       // the public directory's per-address limit would hold the load generator (one address) at 120 a minute
       PUBLIC_RATE_LIMIT: '1000000',
     };

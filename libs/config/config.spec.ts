@@ -12,11 +12,13 @@ describe('loadConfig', () => {
     expect(config.workerPort).toBe(3001);
     expect(config.queuePrefix).toBe('tsunagi');
     expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.apiProcesses).toBe(1);
   });
 
   it.each([
     [{ ...base, PORT: 'abc' }, 'PORT'],
     [{ ...base, PORT: '70000' }, 'PORT'],
+    [{ ...base, API_PROCESSES: '0' }, 'API_PROCESSES'],
     [{ ...base, DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ ...base, DATABASE_URL: undefined }, 'DATABASE_URL'],
     [{ ...base, AUTH_JWT_SECRET: undefined }, 'AUTH_JWT_SECRET'],

@@ -11,6 +11,8 @@ export interface AppConfig {
   databaseStatementTimeoutMs: number;
   redisUrl: string;
   port: number;
+  /** Node processes of the api sharing its port (node:cluster); one per core beside PostgreSQL. */
+  apiProcesses: number;
   workerPort: number;
   jwtSecret: string;
   /** Lifetime of an access token in seconds (short-lived: the console logs in again). */
@@ -125,6 +127,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseStatementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 15000, 100, 3600000),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
     port: int(env, 'PORT', 3000, 1, 65535),
+    apiProcesses: int(env, 'API_PROCESSES', 1, 1, 64),
     workerPort: int(env, 'WORKER_PORT', 3001, 1, 65535),
     jwtSecret,
     jwtTtlSeconds: int(env, 'AUTH_JWT_TTL_SECONDS', 1800, 60, 86400),
