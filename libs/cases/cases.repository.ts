@@ -82,6 +82,8 @@ const MEMBER_COLUMNS = `
   id, position, name, name_kana AS "nameKana", to_char(birth_date, 'YYYY-MM-DD') AS "birthDate", sex, relationship,
   is_primary AS "isPrimary", phone, notes, consent_status AS "consentStatus", consent_obtained_at AS "consentObtainedAt"`;
 
+const INSERT_MEMBERS = `INSERT INTO household_members (municipality_id, id, case_id, position, name, name_kana, birth_date, sex, relationship, is_primary, phone, notes, consent_status, consent_obtained_at)`;
+
 /**
  * Whether the caller's agency ($2) may see the case `c` (rule 8): lead, involved, receiver of
  * a pending referral — or a supervisor ($3), for every case that is not restricted.
@@ -175,7 +177,7 @@ export class CasesRepository {
     }
     const [stored] = await this.db.query<CaseRow & { members: MemberRow[] }>(
       `WITH c AS (${caseSql}),
-       m AS (INSERT INTO household_members (municipality_id, id, case_id, position, name, name_kana, birth_date, sex, relationship, is_primary, phone, notes, consent_status, consent_obtained_at)
+       m AS (${INSERT_MEMBERS}
          VALUES ${memberTuples(values, '$1', members)}
          RETURNING ${MEMBER_COLUMNS})
        SELECT c.*, (SELECT json_agg(m ORDER BY m.position) FROM m) AS members FROM c`,
@@ -190,7 +192,7 @@ export class CasesRepository {
     if (!members.length) return [];
     const values: unknown[] = [caseId];
     const rows = await this.db.query<MemberRow>(
-      `INSERT INTO household_members (municipality_id, id, case_id, position, name, name_kana, birth_date, sex, relationship, is_primary, phone, notes, consent_status, consent_obtained_at)
+      `${INSERT_MEMBERS}
        VALUES ${memberTuples(values, '$1', members)}
        RETURNING ${MEMBER_COLUMNS}`,
       values,

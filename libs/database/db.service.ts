@@ -134,8 +134,9 @@ export class Db {
    * audit event, its outbox row. It waits until the act sends another statement (it goes
    * first, so the act reads its own writes as always) or is done; the writes waiting
    * together then go as one statement, saving a round trip each — and a round trip costs
-   * the api and PostgreSQL more (system calls, wake-ups) than such an insert itself. The write still commits with the act or not at all; a failing one fails the
-   * act. `sql` is one INSERT (no WITH of its own) into `table`.
+   * the api and PostgreSQL more (system calls, wake-ups) than such an insert itself. The
+   * write still commits with the act or not at all; a failing one fails the act. `sql` is
+   * one INSERT (no WITH of its own) into `table`.
    */
   async defer(table: string, sql: string, params: unknown[]): Promise<void> {
     const runner = this.runner();

@@ -17,12 +17,13 @@ async function main(): Promise<void> {
  * (node:cluster hands them the connections). One Node process runs its requests on one
  * core, and each request's round trips to PostgreSQL leave it waiting in between; on a
  * machine it shares with PostgreSQL, two of them keep both busy. A process that dies is
- * replaced, unless it died before it listened (it cannot start: the api exits, as one
- * process would, instead of starting it again and again);
- * SIGTERM and SIGINT go to every process, which finish their requests and stop.
+ * replaced, unless it died before it listened (it cannot start: the api exits with 1, as
+ * one process would, instead of starting it again and again). SIGTERM and SIGINT go to
+ * every process, which finish their requests and stop.
  */
 function supervise(count: number): void {
   let stopping = false;
+  let exitCode = 0;
   const started = new Set<number>();
   const listening = new Set<number>();
   const fork = () => started.add(cluster.fork().id);
@@ -31,15 +32,15 @@ function supervise(count: number): void {
     const hadListened = listening.delete(child.id);
     started.delete(child.id);
     if (stopping) {
-      if (started.size === 0) process.exit(0);
+      if (started.size === 0) process.exit(exitCode);
       return;
     }
     if (!hadListened) {
       process.stderr.write(`tsunagi api process ${child.process.pid} failed to start (${signal ?? code}); stopping\n`);
       stopping = true;
+      exitCode = 1;
       for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
-      process.exitCode = 1;
-      if (started.size === 0) process.exit(1);
+      if (started.size === 0) process.exit(exitCode);
       return;
     }
     process.stderr.write(`tsunagi api process ${child.process.pid} exited (${signal ?? code}); starting another\n`);
@@ -48,7 +49,7 @@ function supervise(count: number): void {
   const stop = (signal: NodeJS.Signals) => {
     stopping = true;
     for (const child of Object.values(cluster.workers ?? {})) child?.process.kill(signal);
-    if (started.size === 0) process.exit(0);
+    if (started.size === 0) process.exit(exitCode);
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
