@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { DomainError } from '@tsunagi/common/domain-error';
-import { CTX_ACTOR, CTX_ENTITY_MANAGER, CTX_MUNICIPALITY, type Actor } from '@tsunagi/common/request-context';
+import { CTX_ACTOR, CTX_ENTITY_MANAGER, CTX_MUNICIPALITY, CTX_OPENED, type Actor } from '@tsunagi/common/request-context';
 
 /**
  * One transaction per act. `transaction` opens it, makes the caller's municipality the
@@ -28,6 +28,18 @@ interface DeferredWrite {
   table: string;
   sql: string;
   params: unknown[];
+}
+
+/**
+ * A transaction opened before the act that will use it (`Db.openEarly`): BEGIN and the tenant
+ * already sent. The request's first `transaction` for the same tenant takes it over; if none
+ * does, `release` rolls it back.
+ */
+export interface OpenedTransaction {
+  readonly runner: QueryRunner;
+  readonly tenant: string;
+  /** taken over by an act, or released */
+  done: boolean;
 }
 
 /** Deferred writes of each open transaction, by its query runner. */
@@ -79,11 +91,14 @@ export class Db {
     // Inlined below (one round trip for BEGIN and the setting): only ever a UUID.
     if (!UUID.test(tenant)) throw new Error('The municipality id is not a UUID');
     const run = async () => {
-      const runner = this.dataSource.createQueryRunner();
-      await runner.connect();
+      const opened = this.takeOpened(tenant);
+      const runner = opened ?? this.dataSource.createQueryRunner();
       try {
-        // BEGIN and SET LOCAL in one simple-protocol round trip instead of two.
-        await runner.query(`BEGIN; SELECT set_config('app.municipality_id', '${tenant}', true)`);
+        if (!opened) {
+          await runner.connect();
+          // BEGIN and SET LOCAL in one simple-protocol round trip instead of two.
+          await runner.query(`BEGIN; SELECT set_config('app.municipality_id', '${tenant}', true)`);
+        }
         this.cls.set(CTX_ENTITY_MANAGER, runner.manager);
         this.cls.set(CTX_MUNICIPALITY, tenant);
         let result: T;
@@ -108,6 +123,54 @@ export class Db {
     };
     // A child context, so the entity manager never outlives this transaction in the caller's.
     return this.cls.run({ ifNested: 'inherit' }, run);
+  }
+
+  /**
+   * Opens the request's transaction before its act, in one round trip with a first statement
+   * whose rows the request needs before the act can start — the principal check of every
+   * authenticated request. BEGIN, the tenant setting and `first` go as one simple-protocol
+   * message; the request's first `transaction` for this tenant then takes the open transaction
+   * over instead of checking out another connection and sending BEGIN again. A request that
+   * ends without one must call `release`. `first` is one statement into which the caller has
+   * spliced nothing but UUIDs it checked (the simple protocol takes no parameters).
+   */
+  async openEarly<T>(tenant: string, first: string): Promise<{ rows: T[]; opened: OpenedTransaction }> {
+    if (!UUID.test(tenant)) throw new Error('The municipality id is not a UUID');
+    const runner = this.dataSource.createQueryRunner();
+    const client = (await runner.connect()) as { query(sql: string): Promise<Array<{ rows: T[] }>> };
+    try {
+      const results = await client.query(`BEGIN; SELECT set_config('app.municipality_id', '${tenant}', true); ${first}`);
+      const opened: OpenedTransaction = { runner, tenant, done: false };
+      if (this.cls.isActive()) this.cls.set(CTX_OPENED, opened);
+      return { rows: results[2].rows, opened };
+    } catch (error) {
+      if (!runner.isReleased) {
+        await runner.query('ROLLBACK').catch(() => undefined);
+        await runner.release();
+      }
+      throw error;
+    }
+  }
+
+  /** Ends an early-opened transaction no act took over (rollback: it wrote nothing). */
+  async release(opened: OpenedTransaction | undefined): Promise<void> {
+    if (!opened || opened.done) return;
+    opened.done = true;
+    try {
+      await opened.runner.query('ROLLBACK');
+    } catch {
+      // the connection is gone: TypeORM has released it already
+    } finally {
+      if (!opened.runner.isReleased) await opened.runner.release();
+    }
+  }
+
+  private takeOpened(tenant: string): QueryRunner | undefined {
+    const opened = this.cls.isActive() ? (this.cls.get(CTX_OPENED) as OpenedTransaction | undefined) : undefined;
+    if (!opened || opened.done || opened.tenant !== tenant) return undefined;
+    opened.done = true;
+    if (opened.runner.isReleased) return undefined;
+    return opened.runner;
   }
 
   /**

@@ -1,9 +1,10 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
 import { CTX_ACTOR, CTX_CLIENT_IP, DomainError, forbidden, IS_PUBLIC, ROLES } from '@tsunagi/common';
 import type { Role } from '@tsunagi/vocabularies';
+import { Db } from '@tsunagi/database';
 import { bearerToken, PrincipalResolver } from './principals';
 
 const unauthenticated = (detail = 'A valid bearer token is required') => new DomainError('unauthenticated', 'UNAUTHENTICATED', detail);
@@ -19,6 +20,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly principals: PrincipalResolver,
     private readonly cls: ClsService,
+    private readonly db: Db,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -29,12 +31,21 @@ export class AuthGuard implements CanActivate {
 
     const token = bearerToken(request.headers.authorization);
     if (!token) throw unauthenticated();
-    const actor = await this.principals.resolve(token);
-    if (!actor) throw unauthenticated('The token is invalid or expired');
+    const resolved = await this.principals.resolveOpening(token);
+    if (!resolved) throw unauthenticated('The token is invalid or expired');
+    const { actor, opened } = resolved;
+    // The request's transaction is open from here: whatever way the request ends, it is
+    // released (a no-op once the request's act has taken it over and committed).
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    if (reply.raw.closed) await this.db.release(opened);
+    else reply.raw.once('close', () => void this.db.release(opened));
     this.cls.set(CTX_ACTOR, actor);
 
     const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
-    if (allowed && !actor.roles.some((r) => allowed.includes(r))) throw forbidden();
+    if (allowed && !actor.roles.some((r) => allowed.includes(r))) {
+      await this.db.release(opened);
+      throw forbidden();
+    }
     return true;
   }
 }

@@ -264,6 +264,9 @@ describe('security basics', () => {
       "libs/resources/resources.repository.ts: [...assignments, 'version = version + 1', 'updated_at = now()'].join(', ')": '`column = $n`, the column taken from the UPDATABLE map',
       'libs/database/db.service.ts: tenant': 'the municipality id, checked against the UUID pattern on the line before',
       "libs/database/db.service.ts: ctes.join(',\\n')": 'deferred writes, each already parametrised, as CTEs with their parameter numbers shifted',
+      'libs/database/db.service.ts: first': "the caller's first statement of an early-opened transaction: the principal check, below",
+      'libs/staff/principals.ts: claims.mun': 'the municipality id of a verified token, checked against the UUID pattern in claims()',
+      'libs/staff/principals.ts: claims.sub': 'the user id of a verified token, checked against the UUID pattern in claims()',
     };
 
     it('takes request values only as parameters: every other interpolation into SQL text is a constant fragment or explained', () => {
