@@ -82,6 +82,9 @@ const MEMBER_COLUMNS = `
   id, position, name, name_kana AS "nameKana", to_char(birth_date, 'YYYY-MM-DD') AS "birthDate", sex, relationship,
   is_primary AS "isPrimary", phone, notes, consent_status AS "consentStatus", consent_obtained_at AS "consentObtainedAt"`;
 
+/** A case number, `2026-000123`, from the fiscal year ($2) and the serial of CTE `n`. */
+const CASE_NUMBER = `($2::int)::text || '-' || CASE WHEN n.serial < 1000000 THEN lpad(n.serial::text, 6, '0') ELSE n.serial::text END`;
+
 const INSERT_MEMBERS = `INSERT INTO household_members (municipality_id, id, case_id, position, name, name_kana, birth_date, sex, relationship, is_primary, phone, notes, consent_status, consent_obtained_at)`;
 
 /**
@@ -106,7 +109,6 @@ const DETAIL_COLUMNS = `
 
 export interface NewCase {
   id: string;
-  caseNumber: string;
   fiscalYear: number;
   channel: string;
   summary: string;
@@ -137,18 +139,13 @@ export interface NewMember extends Omit<MemberRow, 'consentObtainedAt'> {
 export class CasesRepository {
   constructor(private readonly db: Db) {}
 
-  /**
-   * What an intake needs from the municipality, in one round trip: the next case number of
-   * the fiscal year (a sequence: a rolled-back intake leaves a gap, never a duplicate) and the
-   * municipality's settings.
-   */
-  async intakeContext(fiscalYear: number): Promise<{ serial: number; settings: MunicipalitySettings }> {
-    const [row] = await this.db.query<{ n: string; settings: Partial<MunicipalitySettings> | null }>(
-      `SELECT next_case_number(m.id, $1) AS n, m.settings FROM municipalities m WHERE m.id = current_setting('app.municipality_id')::uuid`,
-      [fiscalYear],
+  /** The municipality's settings, with their defaults. */
+  async settings(): Promise<MunicipalitySettings> {
+    const [row] = await this.db.query<{ settings: Partial<MunicipalitySettings> | null }>(
+      `SELECT m.settings FROM municipalities m WHERE m.id = current_setting('app.municipality_id')::uuid`,
     );
     if (!row) throw notFound('municipality');
-    return { serial: Number(row.n), settings: withDefaults(row.settings) };
+    return withDefaults(row.settings);
   }
 
   async nextCaseNumber(fiscalYear: number): Promise<number> {
@@ -157,34 +154,36 @@ export class CasesRepository {
   }
 
   /**
-   * Inserts the case and its household in one statement (two data-modifying CTEs; the
-   * members' foreign key to the case is checked at the end of the statement, when the case
-   * is there) and answers both as stored, the members in order.
+   * An intake in one statement: the next case number of the fiscal year (a sequence: a
+   * rolled-back intake leaves a gap, never a duplicate), the case, its household (the members'
+   * foreign key to the case is checked at the end of the statement, when the case is there)
+   * and the act's deferred writes (`Db.queryCarrying`: its timeline entry and audit event).
+   * Answers the case and its members as stored, the members in order, and the municipality's
+   * settings read with the number, for the checks that depend on them (a failed check rolls
+   * the whole intake back).
    */
-  async insert(c: NewCase, members: NewMember[]): Promise<{ row: CaseRow; members: MemberRow[] }> {
-    const values: unknown[] = [c.id, c.caseNumber, c.fiscalYear, c.channel, c.summary, c.receivedAt, c.urgency, c.concerns, c.primaryConcern, c.referralSource,
+  async insert(c: NewCase, members: NewMember[]): Promise<{ row: CaseRow; members: MemberRow[]; settings: MunicipalitySettings }> {
+    const values: unknown[] = [c.id, c.fiscalYear, c.channel, c.summary, c.receivedAt, c.urgency, c.concerns, c.primaryConcern, c.referralSource,
       c.visitor, c.interpreterLanguage, c.consentStatus, c.consentObtainedAt, c.restricted, c.householdAddress, c.householdDistrict,
       c.leadAgencyId, c.leadWorkerId, c.openedById, c.searchText, c.searchGrams];
-    const caseSql = `INSERT INTO cases AS c (municipality_id, id, case_number, fiscal_year, channel, summary, received_at, urgency, concerns, primary_concern,
+    const parts = [
+      `n AS (SELECT next_case_number(m.id, $2::int) AS serial, m.settings FROM municipalities m WHERE m.id = current_setting('app.municipality_id')::uuid)`,
+      `c AS (INSERT INTO cases AS c (municipality_id, id, case_number, fiscal_year, channel, summary, received_at, urgency, concerns, primary_concern,
          referral_source, visitor, interpreter_language, consent_status, consent_obtained_at, restricted, household_address,
          household_district, lead_agency_id, lead_worker_id, intake_agency_id, opened_by_id, search_text, search_grams)
-       VALUES (current_setting('app.municipality_id')::uuid, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-         $17, $18, $19, $18, $20, $21, $22)
-       RETURNING ${CASE_COLUMNS}`;
-    if (!members.length) {
-      const [row] = await this.db.query<CaseRow>(caseSql, values);
-      return { row, members: [] };
-    }
-    const [stored] = await this.db.query<CaseRow & { members: MemberRow[] }>(
-      `WITH c AS (${caseSql}),
-       m AS (${INSERT_MEMBERS}
-         VALUES ${memberTuples(values, '$1', members)}
-         RETURNING ${MEMBER_COLUMNS})
-       SELECT c.*, (SELECT json_agg(m ORDER BY m.position) FROM m) AS members FROM c`,
+       VALUES (current_setting('app.municipality_id')::uuid, $1, (SELECT ${CASE_NUMBER} FROM n), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+         $16, $17, $18, $17, $19, $20, $21)
+       RETURNING ${CASE_COLUMNS})`,
+    ];
+    if (members.length) parts.push(`m AS (${INSERT_MEMBERS} VALUES ${memberTuples(values, '$1', members)} RETURNING ${MEMBER_COLUMNS})`);
+    const [stored] = await this.db.queryCarrying<CaseRow & { members: MemberRow[] | null; settings: Partial<MunicipalitySettings> | null }>(
+      `WITH ${parts.join(',\n')}
+       SELECT c.*, ${members.length ? '(SELECT json_agg(m ORDER BY m.position) FROM m)' : 'NULL::json'} AS members, (SELECT settings FROM n) AS settings FROM c`,
       values,
     );
-    const { members: rows, ...row } = stored;
-    return { row, members: rows };
+    if (!stored) throw notFound('municipality');
+    const { members: rows, settings, ...row } = stored;
+    return { row, members: rows ?? [], settings: withDefaults(settings) };
   }
 
   /** One multi-row insert for the whole household; answers the members as stored, in order. */

@@ -55,23 +55,24 @@ export class CasesService {
     return this.db.transaction(() =>
       this.idempotency.run('cases.create', idempotencyKey, dto, async () => {
         const fiscalYear = fiscalYearOf(receivedAt);
-        const { serial, settings } = await this.repo.intakeContext(fiscalYear);
-        this.checkDistrict(dto.household?.district, settings.districts);
         let leadAgencyId = actor.agencyId;
         if (volunteer || !leadAgencyId) {
+          // a report from outside the agencies: it lands with the municipality's intake agency
+          const settings = await this.repo.settings();
           leadAgencyId = settings.intakeAgencyId ?? (await this.repo.firstAgencyOfKind('consultation_desk'));
           if (!leadAgencyId) throw ruleViolation('INTAKE_AGENCY_NOT_CONFIGURED', 'The municipality has no intake agency (settings.intakeAgencyId) for this report');
         }
         const concerns = withPrimary(dto.concerns ?? [], dto.primaryConcern);
         const restricted = dto.restricted ?? concerns.some((c) => RESTRICTING_CONCERNS.includes(c));
-        const caseNumber = `${fiscalYear}-${String(serial).padStart(6, '0')}`;
         const primary = members.find((m) => m.isPrimary);
         const consent = primary ?? consentFields(dto.consent);
         const search = buildSearchDocument(members.flatMap((m) => [m.name, m.nameKana]));
         const id = newId();
-        const { row, members: stored } = await this.repo.insert({
+        // Deferred, and carried by the insert below: the whole intake is one statement.
+        await this.timeline.append({ caseId: id, type: 'case.opened', entityType: 'case', entityId: id, agencyId: actor.agencyId, data: { channel: dto.channel, leadAgencyId, volunteerReport: volunteer } });
+        await this.audit.record({ action: 'case.opened', entityType: 'case', entityId: id, caseId: id, restricted, changedFields: Object.keys(dto) });
+        const { row, members: stored, settings } = await this.repo.insert({
           id,
-          caseNumber,
           fiscalYear,
           channel: dto.channel,
           summary: dto.summary,
@@ -93,9 +94,9 @@ export class CasesService {
           searchText: search.text,
           searchGrams: search.grams,
         }, members);
-        await this.timeline.append({ caseId: id, type: 'case.opened', entityType: 'case', entityId: id, agencyId: actor.agencyId, data: { channel: dto.channel, leadAgencyId, volunteerReport: volunteer } });
-        await this.audit.record({ action: 'case.opened', entityType: 'case', entityId: id, caseId: id, restricted, changedFields: Object.keys(dto) });
-        if (volunteer) return { status: 201 as const, body: { id, caseNumber } };
+        // Against the settings read with the case number: an unknown district rolls the intake back.
+        this.checkDistrict(dto.household?.district, settings.districts);
+        if (volunteer) return { status: 201 as const, body: { id, caseNumber: row.caseNumber } };
         // A new case has its household and nothing else yet: the view needs no further read.
         return { status: 201 as const, body: this.view(row, true, { members: stored, involvements: [], openReferrals: [] }) };
       }),

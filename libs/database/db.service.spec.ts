@@ -1,4 +1,4 @@
-import { combineWrites } from './db.service';
+import { carryWrites, combineWrites } from './db.service';
 
 describe('combineWrites', () => {
   it('sends one write as it is', () => {
@@ -29,5 +29,35 @@ describe('combineWrites', () => {
     ]);
     expect(combined.sql).toContain('INSERT INTO b VALUES ($2, $11, $13)');
     expect(combined.params).toHaveLength(13);
+  });
+});
+
+describe('carryWrites', () => {
+  const event = { table: 'case_events', sql: 'INSERT INTO case_events (id, case_id) VALUES ($1, $2)', params: ['e1', 'c1'] };
+  const audit = { table: 'audit_events', sql: 'INSERT INTO audit_events (id) VALUES ($1)', params: ['a1'] };
+
+  it('puts the writes before a statement as CTEs, the statement keeping its parameter numbers and theirs shifted after', () => {
+    const carried = carryWrites('INSERT INTO cases (id, summary) VALUES ($1, $2) RETURNING id', ['c1', '相談'], [event, audit]);
+    expect(carried).toEqual({
+      sql:
+        'WITH deferred_0 AS (INSERT INTO case_events (id, case_id) VALUES ($3, $4)),\n' +
+        'deferred_1 AS (INSERT INTO audit_events (id) VALUES ($5))\n' +
+        'INSERT INTO cases (id, summary) VALUES ($1, $2) RETURNING id',
+      params: ['c1', '相談', 'e1', 'c1', 'a1'],
+    });
+  });
+
+  it("joins a statement's own WITH list", () => {
+    const carried = carryWrites('  with c AS (INSERT INTO cases (id) VALUES ($1) RETURNING id) SELECT * FROM c', ['c1'], [audit]);
+    expect(carried?.sql).toBe('WITH deferred_0 AS (INSERT INTO audit_events (id) VALUES ($2)),\nc AS (INSERT INTO cases (id) VALUES ($1) RETURNING id) SELECT * FROM c');
+  });
+
+  it('refuses a statement that names a write\'s table (it would not see the write), a table twice, or WITH RECURSIVE', () => {
+    expect(carryWrites('SELECT count(*) FROM case_events WHERE case_id = $1', ['c1'], [event])).toBeNull();
+    expect(carryWrites('SELECT 1 FROM Audit_Events', [], [audit])).toBeNull();
+    expect(carryWrites('SELECT 1', [], [event, { ...event, params: ['e2', 'c1'] }])).toBeNull();
+    expect(carryWrites('WITH RECURSIVE r AS (SELECT 1) SELECT * FROM r', [], [audit])).toBeNull();
+    // a longer name that merely contains the table's is no reason to refuse
+    expect(carryWrites('SELECT 1 FROM case_events_archive', [], [event])).not.toBeNull();
   });
 });

@@ -24,7 +24,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const connectionLost = () => new DomainError('unavailable', 'SERVICE_UNAVAILABLE', 'The service is temporarily unavailable; retry shortly');
 
 /** A write the act does not read back (timeline, audit, outbox): see `Db.defer`. */
-interface DeferredWrite {
+export interface DeferredWrite {
   table: string;
   sql: string;
   params: unknown[];
@@ -54,12 +54,32 @@ const deferred = new WeakMap<QueryRunner, DeferredWrite[]>();
 export function combineWrites(writes: DeferredWrite[]): { sql: string; params: unknown[] } {
   if (writes.length === 1) return { sql: writes[0].sql, params: writes[0].params };
   const params: unknown[] = [];
-  const ctes = writes.map((w, i) => {
+  const ctes = asCtes(writes, params, 'w');
+  return { sql: `WITH ${ctes.join(',\n')}\nSELECT 1`, params };
+}
+
+/**
+ * A statement that carries deferred writes: each a data-modifying CTE before the statement's
+ * own (its parameters first, theirs renumbered after), or null when it cannot — a write's
+ * table named in the statement (it would not see the write: a statement does not read its
+ * own CTEs' changes), a table twice among the writes, or a WITH RECURSIVE statement.
+ */
+export function carryWrites(sql: string, params: unknown[], writes: DeferredWrite[]): { sql: string; params: unknown[] } | null {
+  if (groups(writes).length !== 1 || /^\s*WITH\s+RECURSIVE\b/i.test(sql)) return null;
+  if (writes.some((w) => new RegExp(`\\b${w.table}\\b`, 'i').test(sql))) return null;
+  const all = [...params];
+  const ctes = asCtes(writes, all, 'deferred_');
+  const own = /^\s*WITH\s+/i.exec(sql);
+  return { sql: own ? `WITH ${ctes.join(',\n')},\n${sql.slice(own[0].length)}` : `WITH ${ctes.join(',\n')}\n${sql}`, params: all };
+}
+
+/** Each write as `name AS (insert)`, its parameters appended to `params` and renumbered to match. */
+function asCtes(writes: DeferredWrite[], params: unknown[], prefix: string): string[] {
+  return writes.map((w, i) => {
     const offset = params.length;
     params.push(...w.params);
-    return `w${i} AS (${w.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
+    return `${prefix}${i} AS (${w.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
   });
-  return { sql: `WITH ${ctes.join(',\n')}\nSELECT 1`, params };
 }
 
 /** Consecutive writes in groups with each table at most once (a statement's triggers see one insert per table). */
@@ -181,6 +201,22 @@ export class Db {
     const runner = this.runner();
     await this.flush(runner);
     const result = await runner.query(sql, params, true);
+    return result.records as T[];
+  }
+
+  /**
+   * `query`, with the act's deferred writes carried in the same statement instead of sent
+   * before it: one round trip instead of two. For a statement that reads none of their tables
+   * (checked: otherwise they are flushed first, as by `query`); their foreign keys are checked
+   * at the end of the statement, so they may refer to rows it inserts.
+   */
+  async queryCarrying<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const runner = this.runner();
+    const list = deferred.get(runner);
+    const carried = list?.length ? carryWrites(sql, params, list) : null;
+    if (!carried) return this.query<T>(sql, params);
+    deferred.delete(runner);
+    const result = await runner.query(carried.sql, carried.params, true);
     return result.records as T[];
   }
 

@@ -259,6 +259,7 @@ describe('security basics', () => {
     const EXPLAINED: Record<string, string> = {
       "libs/cases/cases.repository.ts: [...assignments, 'version = version + 1', 'updated_at = now()'].join(', ')": '`column = $n` for the keys CasesService.update sets by name',
       "libs/cases/cases.repository.ts: memberTuples(values, '$1', members)": 'one `($n, $n+1, …)` tuple of placeholders per household member, the case as $1',
+      "libs/cases/cases.repository.ts: parts.join(',\\n')": 'the CTEs of one intake statement (case number, case, household), each a constant with placeholders',
       "libs/plans/plans.repository.ts: tuples.join(', ')": 'tuples of placeholders, one per goal or action',
       "libs/referrals/referrals.repository.ts: columns.map((c, i) => `${c} = $${i + 2}`).join(', ')": '`column = $n` for the keys ReferralsService sets by name when answering',
       "libs/resources/resources.repository.ts: [...assignments, 'version = version + 1', 'updated_at = now()'].join(', ')": '`column = $n`, the column taken from the UPDATABLE map',
