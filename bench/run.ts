@@ -12,8 +12,9 @@ import { runLoad, runSequential, timedFetch, type LoadRun, type SequentialRun } 
 import { busiestOthers, commandLine, cpuBetween, cpuSnapshot, memoryOf, parentOf, procAvailable, type CpuUse, type CpuWatch } from './proc';
 import { summarizeProfile, type ProfileSummary } from './profile-summary';
 import { renderMarkdown } from './report';
-import type { BenchContext } from './scenario';
+import type { BenchContext, Scenario } from './scenario';
 import { SCENARIOS } from './scenarios';
+import { pgbenchIntake } from './scenarios/pgbench';
 import { runSearches, type SearchResult } from './search';
 
 /**
@@ -91,7 +92,8 @@ const BUILT_IN = ['intake', 'read', 'search'];
 const SCENARIO_NAMES = [...BUILT_IN, ...SCENARIOS.map((s) => s.name)];
 
 function parseArgs(argv: string[]) {
-  const args = { quick: false, profile: false, pool: 20, apiProcesses: 1, connections: 32, members: undefined as number | undefined, skipSearch: false, keep: false, only: undefined as string[] | undefined };
+  // The api as it would be deployed here: one Node process per core (API_PROCESSES, README).
+  const args = { quick: false, profile: false, pool: 20, apiProcesses: os.availableParallelism(), connections: 32, members: undefined as number | undefined, skipSearch: false, keep: false, only: undefined as string[] | undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -245,6 +247,39 @@ async function main(): Promise<void> {
       return { load, db: perRequest(db0, db1, load.requests), tables: tablesPerRequest(tables0, tables1, load.requests) };
     };
 
+    // ---- what the scenario modules (bench/scenarios) get ----
+    const context: BenchContext = {
+      mode,
+      connections: args.connections,
+      dbUrl,
+      dbName,
+      admin: adminClient,
+      municipalityId,
+      municipalityCode: 'bench',
+      adminPassword,
+      api,
+      desk: staff,
+      appEnv,
+      watch,
+      cleanup,
+      bulkCases: () => bulkCases(),
+      bench: result,
+      log,
+    };
+    const runScenario = async (scenario: Scenario<unknown>) => {
+      const s0 = performance.now();
+      log(`${scenario.name}: ${scenario.summary}`);
+      try {
+        (result.scenarios ??= {})[scenario.name] = await scenario.run(context);
+        log(`${scenario.name}: done in ${Math.round((performance.now() - s0) / 1000)} s`);
+      } catch (error) {
+        // One scenario's failure costs its own figures, not those of a long run's others.
+        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        (result.failures ??= {})[scenario.name] = message.split('\n').slice(0, 3).join(' ');
+        log(`${scenario.name}: FAILED after ${Math.round((performance.now() - s0) / 1000)} s: ${message}`);
+      }
+    };
+
     // ---- intake: POST /cases with realistic households ----
     if (selected('intake')) {
       const generator = new HouseholdGenerator(1);
@@ -276,6 +311,9 @@ async function main(): Promise<void> {
       log(`  POST /cases: ${intake.load.requestsPerSecond} req/s, p50 ${intake.load.latencyMs.p50} ms, p99 ${intake.load.latencyMs.p99} ms, non-2xx ${intake.load.non2xx}; alone p50 ${intakeAlone.latencyMs.p50} ms`);
       await profiled('intake', () => runLoad({ baseUrl, connections: args.connections, seconds: 8, requests: [intakeRequest], headers, watch }));
     }
+
+    // ---- the limit beside intake, next to it: the same database, the same minute of the machine ----
+    if (selected('pgbench')) await runScenario(pgbenchIntake);
 
     // ---- case read: GET /cases/{id} over the cases just opened ----
     if (selected('read')) {
@@ -330,37 +368,7 @@ async function main(): Promise<void> {
     }
 
     // ---- the scenario modules (bench/scenarios) ----
-    const context: BenchContext = {
-      mode,
-      connections: args.connections,
-      dbUrl,
-      dbName,
-      admin: adminClient,
-      municipalityId,
-      municipalityCode: 'bench',
-      adminPassword,
-      api,
-      desk: staff,
-      appEnv,
-      watch,
-      cleanup,
-      bulkCases,
-      bench: result,
-      log,
-    };
-    for (const scenario of SCENARIOS.filter((sc) => selected(sc.name))) {
-      const s0 = performance.now();
-      log(`${scenario.name}: ${scenario.summary}`);
-      try {
-        (result.scenarios ??= {})[scenario.name] = await scenario.run(context);
-        log(`${scenario.name}: done in ${Math.round((performance.now() - s0) / 1000)} s`);
-      } catch (error) {
-        // One scenario's failure costs its own figures, not those of a long run's others.
-        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        (result.failures ??= {})[scenario.name] = message.split('\n').slice(0, 3).join(' ');
-        log(`${scenario.name}: FAILED after ${Math.round((performance.now() - s0) / 1000)} s: ${message}`);
-      }
-    }
+    for (const scenario of SCENARIOS.filter((sc) => selected(sc.name) && !(result.scenarios ?? {})[sc.name])) await runScenario(scenario);
     if (Object.keys(profiles).length) result.profiles = profiles;
 
     const memory = memoryOf(api.pid);
