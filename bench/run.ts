@@ -368,7 +368,8 @@ async function main(): Promise<void> {
     }
 
     // ---- the scenario modules (bench/scenarios) ----
-    for (const scenario of SCENARIOS.filter((sc) => selected(sc.name) && !(result.scenarios ?? {})[sc.name])) await runScenario(scenario);
+    // (pgbench ran right after intake)
+    for (const scenario of SCENARIOS.filter((sc) => selected(sc.name) && sc !== pgbenchIntake)) await runScenario(scenario);
     if (Object.keys(profiles).length) result.profiles = profiles;
 
     const memory = memoryOf(api.pid);

@@ -148,11 +148,6 @@ export class CasesRepository {
     return withDefaults(row.settings);
   }
 
-  async nextCaseNumber(fiscalYear: number): Promise<number> {
-    const rows = await this.db.query<{ n: string }>(`SELECT next_case_number(current_setting('app.municipality_id')::uuid, $1) AS n`, [fiscalYear]);
-    return Number(rows[0].n);
-  }
-
   /**
    * An intake in one statement: the next case number of the fiscal year (a sequence: a
    * rolled-back intake leaves a gap, never a duplicate), the case, its household (the members'

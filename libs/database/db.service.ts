@@ -208,7 +208,9 @@ export class Db {
    * `query`, with the act's deferred writes carried in the same statement instead of sent
    * before it: one round trip instead of two. For a statement that reads none of their tables
    * (checked: otherwise they are flushed first, as by `query`); their foreign keys are checked
-   * at the end of the statement, so they may refer to rows it inserts.
+   * at the end of the statement, so they may refer to rows it inserts. Writes that do refer to
+   * such rows must be carriable — distinct tables, none named by the statement — or the flush
+   * before it fails on their foreign keys (intake: one timeline entry, one audit event).
    */
   async queryCarrying<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
     const runner = this.runner();
